@@ -1,0 +1,107 @@
+"""Capability protocols: small, one per kind of data the workflows consume.
+
+An adapter implements one or more of them and declares which in ``capabilities``. Nothing here
+needs subclassing: a third-party adapter only has to have these methods (see docs/writing-adapters.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ClassVar, Literal, Protocol, runtime_checkable
+
+import httpx
+from pydantic import BaseModel
+
+from adapters.models import (
+    Alert,
+    Deploy,
+    HealthResult,
+    HealthTarget,
+    ProviderEvent,
+    Sample,
+    Series,
+    SignalQuery,
+    TimeWindow,
+)
+
+Capability = Literal["metrics", "health", "deploys", "provider_events", "alerts"]
+CAPABILITIES: tuple[Capability, ...] = ("metrics", "health", "deploys", "provider_events", "alerts")
+
+
+class AdapterContext(BaseModel):
+    """What the host gives every adapter besides its own settings."""
+
+    model_config = {"arbitrary_types_allowed": True, "frozen": True}
+
+    base_dir: Path
+    """Directory that relative paths in the adapter's settings are resolved against."""
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """What every adapter class provides, whatever its capabilities."""
+
+    config_model: ClassVar[type[BaseModel]]
+    capabilities: ClassVar[frozenset[str]]
+    name: str
+
+    def __init__(self, name: str, config: BaseModel, http: httpx.AsyncClient, context: AdapterContext) -> None:
+        """Build the adapter from its validated settings and the shared HTTP client."""
+
+    async def check(self) -> str:
+        """A cheap probe for ``firstfifteen doctor``: return what answered, raise AdapterError if not."""
+
+
+class MetricsSource(Protocol):
+    """A time-series backend that answers one signal for many services per query."""
+
+    name: str
+
+    async def instant(self, query: SignalQuery, at: datetime) -> list[Sample]:
+        """Evaluate ``query`` at one moment."""
+
+    async def range(self, query: SignalQuery, window: TimeWindow, step: timedelta) -> list[Series]:
+        """Evaluate ``query`` over ``window`` every ``step``."""
+
+    def query_link(self, promql: str, window: TimeWindow) -> str:
+        """A link that opens ``promql`` over ``window`` in the backend's UI ('' when it has none)."""
+
+
+class HealthChecker(Protocol):
+    """Runs the services' health checks."""
+
+    name: str
+
+    async def check_health(self, targets: list[HealthTarget], at: datetime) -> list[HealthResult]:
+        """Check every target concurrently; a target that cannot be checked is ``unknown``."""
+
+
+class DeploySource(Protocol):
+    """A log of deploys."""
+
+    name: str
+
+    async def list_deploys(self, window: TimeWindow) -> list[Deploy]:
+        """Deploys that started or finished inside ``window``."""
+
+
+class ProviderEventSource(Protocol):
+    """Incidents published by the cloud and SaaS providers a system depends on."""
+
+    name: str
+
+    async def list_events(self, window: TimeWindow) -> list[ProviderEvent]:
+        """Provider incidents open at any moment of ``window``."""
+
+
+class AlertSource(Protocol):
+    """Alerts from the alerting system."""
+
+    name: str
+
+    async def list_alerts(self, at: datetime) -> list[Alert]:
+        """Alerts active at ``at``."""
+
+
+STEP_DEFAULT = timedelta(minutes=1)

@@ -1,0 +1,176 @@
+"""The project's own data models: every adapter answers with these, never with vendor JSON.
+
+All datetimes are timezone-aware UTC; serialised as ISO-8601 with a trailing ``Z``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+
+def _as_utc(value: datetime) -> datetime:
+    """Refuse naive datetimes and normalise aware ones to UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must carry a timezone (use UTC, e.g. 2026-03-14T03:07:00Z)")
+    return value.astimezone(UTC)
+
+
+def iso_utc(value: datetime) -> str:
+    """Render a UTC datetime as ISO-8601 with seconds and a ``Z`` suffix."""
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(iso_utc, return_type=str)]
+
+
+class Model(BaseModel):
+    """Base for all models: immutable, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TimeWindow(Model):
+    """A resolved, absolute UTC window [start, end]."""
+
+    start: UtcDatetime
+    end: UtcDatetime
+
+    @property
+    def duration(self) -> timedelta:
+        """Length of the window."""
+        return self.end - self.start
+
+    @classmethod
+    def ending_at(cls, end: datetime, length: timedelta) -> TimeWindow:
+        """The window of ``length`` that ends at ``end``."""
+        return cls(start=end - length, end=end)
+
+    def label(self) -> str:
+        """Human form, e.g. ``2026-03-14T02:52:00Z..2026-03-14T03:07:00Z``."""
+        return f"{iso_utc(self.start)}..{iso_utc(self.end)}"
+
+
+SignalName = Literal["requests", "errors", "latency", "route_requests", "route_errors"]
+
+
+class SignalQuery(Model):
+    """One signal for many services, as the engine asks for it.
+
+    ``promql`` is the rendered query for PromQL backends; ``signal`` and the other fields carry
+    the same meaning for backends that do not speak PromQL (the replay adapter).
+    """
+
+    signal: SignalName
+    promql: str
+    range_seconds: int = Field(gt=0, description="Width of the rate() window in seconds")
+    quantile: float | None = Field(default=None, ge=0, le=1)
+    services: tuple[str, ...] = Field(default=(), description="Only these services; empty means all")
+
+
+class Sample(Model):
+    """One element of an instant vector."""
+
+    labels: dict[str, str]
+    value: float | None
+
+
+class Point(Model):
+    """One point of a range series."""
+
+    t: UtcDatetime
+    v: float | None
+
+
+class Series(Model):
+    """One labelled series over a window."""
+
+    labels: dict[str, str]
+    points: list[Point]
+
+
+class HealthTarget(Model):
+    """A health-check URL of one service."""
+
+    service: str
+    url: str
+    expected_status: int = 200
+
+
+class HealthResult(Model):
+    """Outcome of one health check."""
+
+    service: str
+    url: str
+    status: Literal["up", "down", "unknown"]
+    http_status: int | None = None
+    latency_ms: float | None = None
+    checked_at: UtcDatetime
+    detail: str = ""
+
+
+DeployStatus = Literal["in_progress", "succeeded", "failed", "rolled_back"]
+
+
+class Deploy(Model):
+    """One deploy of one service to one environment."""
+
+    id: str
+    service: str
+    environment: str = ""
+    version: str = ""
+    previous_version: str = ""
+    started_at: UtcDatetime
+    finished_at: UtcDatetime | None = None
+    status: DeployStatus = "succeeded"
+    author: str = ""
+    link: str = ""
+    source: str = ""
+
+
+class ProviderEvent(Model):
+    """An incident or degraded component published by a cloud or SaaS provider."""
+
+    provider: str
+    id: str
+    title: str
+    status: str
+    impact: str = "none"
+    started_at: UtcDatetime | None = None
+    updated_at: UtcDatetime | None = None
+    resolved_at: UtcDatetime | None = None
+    components: list[str] = Field(default_factory=list)
+    link: str = ""
+
+
+class Alert(Model):
+    """A firing alert."""
+
+    name: str
+    state: Literal["firing", "suppressed", "resolved"] = "firing"
+    severity: str = ""
+    service: str = ""
+    summary: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime | None = None
+    fingerprint: str = ""
+    link: str = ""
+
+
+class SourceStatus(Model):
+    """How one source answered during a multi-source call."""
+
+    source: str
+    capability: str
+    status: Literal["ok", "error", "timeout", "skipped"]
+    detail: str = ""
+    elapsed_ms: float = 0.0
+    queries: int = 0
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, truncated to whole seconds."""
+    return datetime.now(UTC).replace(microsecond=0)

@@ -1,0 +1,41 @@
+"""Find adapter classes through the ``firstfifteen.adapters`` entry-point group, built-ins included."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.metadata import EntryPoint, entry_points
+
+from adapters.errors import ConfigError
+
+GROUP = "firstfifteen.adapters"
+
+
+@cache
+def _entry_points() -> tuple[EntryPoint, ...]:
+    return tuple(entry_points(group=GROUP))
+
+
+def installed_adapters() -> list[str]:
+    """Names of every adapter registered in the entry-point group."""
+    return sorted({ep.name for ep in _entry_points()})
+
+
+def load_adapter_class(adapter_type: str) -> type:
+    """Return the adapter class registered under ``adapter_type``.
+
+    Raises:
+        ConfigError: no package registers that name, or several do.
+    """
+    matches = [ep for ep in _entry_points() if ep.name == adapter_type]
+    if not matches:
+        installed = ", ".join(installed_adapters()) or "none"
+        raise ConfigError(
+            f"unknown adapter type {adapter_type!r}",
+            hint=f"Use one of the installed adapters: {installed}.",
+        )
+    if len({ep.value for ep in matches}) > 1:
+        raise ConfigError(
+            f"adapter type {adapter_type!r} is registered by several packages: {[ep.value for ep in matches]}",
+            hint="Uninstall one of them, or register the third-party one under another name.",
+        )
+    return matches[0].load()
