@@ -1,0 +1,1 @@
+"""The triage engine: plain functions over numbers, plus the collector that asks the adapters."""
