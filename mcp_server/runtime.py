@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from adapters.base import AdapterContext
 from adapters.errors import ConfigError
+from adapters.models import utcnow
 from adapters.registry import load_adapter_class
 from mcp_server.config import Config
 
@@ -33,8 +35,13 @@ class Runtime:
     http: httpx.AsyncClient
     adapters: dict[str, Any]
     data_note: str = ""
+    reference: datetime | None = None
     http_requests: list[str] = field(default_factory=list)
     _store: Any = None
+
+    def reference_time(self) -> datetime:
+        """What ``now`` means: the wall clock, or the scenario's moment when replaying a fixture."""
+        return self.reference or utcnow()
 
     def sources(self, capability: str) -> list[Any]:
         """Adapters serving ``capability``: those named under ``sources:``, else every adapter that offers it."""
@@ -80,7 +87,9 @@ def build_adapters(config: Config, http: httpx.AsyncClient) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def open_runtime(config: Config, *, data_note: str = "") -> AsyncIterator[Runtime]:
+async def open_runtime(
+    config: Config, *, data_note: str = "", reference: datetime | None = None
+) -> AsyncIterator[Runtime]:
     """Build the runtime for ``config`` and close everything on exit."""
     requests: list[str] = []
 
@@ -89,7 +98,8 @@ async def open_runtime(config: Config, *, data_note: str = "") -> AsyncIterator[
 
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
     async with httpx.AsyncClient(limits=limits, event_hooks={"request": [count]}, follow_redirects=False) as http:
-        runtime = Runtime(config=config, http=http, adapters=build_adapters(config, http), data_note=data_note)
+        adapters = build_adapters(config, http)
+        runtime = Runtime(config=config, http=http, adapters=adapters, data_note=data_note, reference=reference)
         runtime.http_requests = requests
         try:
             yield runtime

@@ -64,10 +64,10 @@ class Collected:
     queries: int = 0
 
 
-def make_plan(runtime: Runtime, at: datetime) -> Plan:
+def make_plan(runtime: Runtime, at: datetime, width: timedelta | None = None) -> Plan:
     """Resolve the current, baseline, sparkline and deploy windows for a run at ``at``."""
     policy = runtime.config.triage
-    width = timedelta(minutes=policy.window_minutes)
+    width = width or timedelta(minutes=policy.window_minutes)
     seconds = int(width.total_seconds())
     moments = {
         NOW: (at, seconds),
@@ -134,39 +134,64 @@ class _Tracker:
         )
 
 
-async def collect(runtime: Runtime, plan: Plan, services: list[str], progress: Progress) -> Collected:
-    """Ask every source for its part of the triage, concurrently, within the configured deadline."""
+ALL_SIGNALS = ("requests", "errors", *QUANTILES)
+ALL_CAPABILITIES = ("metrics", "health", "deploys", "provider_events", "alerts")
+
+
+async def collect(
+    runtime: Runtime,
+    plan: Plan,
+    services: list[str],
+    progress: Progress,
+    signals: tuple[str, ...] = ALL_SIGNALS,
+    capabilities: tuple[str, ...] = ALL_CAPABILITIES,
+) -> Collected:
+    """Ask every source for its part of the triage, concurrently, within the configured deadline.
+
+    ``signals`` and ``capabilities`` narrow the work for the single-purpose tools.
+    """
     policy = runtime.config.triage
-    tracker = _Tracker(progress, _count_work(runtime), time.monotonic() + policy.deadline_seconds)
+    tracker = _Tracker(progress, _count_work(runtime, signals, capabilities), time.monotonic() + policy.deadline_seconds)
     out = Collected()
-    jobs = [_metrics(runtime, plan, services, tracker, out)]
-    jobs += [_health(runtime, a, plan, services, tracker, out) for a in runtime.sources("health")]
-    jobs += [_deploys(a, plan, tracker, out) for a in runtime.sources("deploys")]
-    jobs += [_events(a, plan, tracker, out) for a in runtime.sources("provider_events")]
-    jobs += [_alerts(a, plan, tracker, out) for a in runtime.sources("alerts")]
+    jobs = [_metrics(runtime, plan, services, tracker, out, signals)] if "metrics" in capabilities else []
+    if "health" in capabilities:
+        jobs += [_health(runtime, a, plan, services, tracker, out) for a in runtime.sources("health")]
+    if "deploys" in capabilities:
+        jobs += [_deploys(a, plan, tracker, out) for a in runtime.sources("deploys")]
+    if "provider_events" in capabilities:
+        jobs += [_events(a, plan, tracker, out) for a in runtime.sources("provider_events")]
+    if "alerts" in capabilities:
+        jobs += [_alerts(a, plan, tracker, out) for a in runtime.sources("alerts")]
     await asyncio.gather(*jobs)
     out.statuses = list(tracker.by_source.values())
-    if runtime.metrics() is None:
+    if runtime.metrics() is None and "metrics" in capabilities:
         out.statuses.append(SourceStatus(source="-", capability="metrics", status="skipped", detail="no metrics source"))
     return out
 
 
-def _count_work(runtime: Runtime) -> int:
-    metrics = (2 + len(QUANTILES)) * len(MOMENTS) + 3 if runtime.metrics() else 0
-    others = sum(len(runtime.sources(c)) for c in ("health", "deploys", "provider_events", "alerts"))
-    return metrics + others
+def _count_work(runtime: Runtime, signals: tuple[str, ...], capabilities: tuple[str, ...]) -> int:
+    metrics = len(signals) * len(MOMENTS) + len(_spark_signals(signals)) if runtime.metrics() else 0
+    others = sum(len(runtime.sources(c)) for c in capabilities if c != "metrics")
+    return (metrics if "metrics" in capabilities else 0) + others
+
+
+def _spark_signals(signals: tuple[str, ...]) -> list[str]:
+    return [s for s in ("requests", "errors", "p99") if s in signals]
 
 
 def _query(runtime: Runtime, signal: str, services: list[str], seconds: int, quantile: float | None = None) -> SignalQuery:
     return build_query(runtime.config.signals, signal, services, range_seconds=seconds, quantile=quantile)  # type: ignore[arg-type]
 
 
-async def _metrics(runtime: Runtime, plan: Plan, services: list[str], tracker: _Tracker, out: Collected) -> None:
+async def _metrics(
+    runtime: Runtime, plan: Plan, services: list[str], tracker: _Tracker, out: Collected, wanted: tuple[str, ...]
+) -> None:
     source = runtime.metrics()
     if source is None:
         return
     signals: dict[str, tuple[str, float | None]] = {"requests": ("requests", None), "errors": ("errors", None)}
     signals |= {name: ("latency", q) for name, q in QUANTILES.items()}
+    signals = {name: spec for name, spec in signals.items() if name in wanted}
 
     async def instant(name: str, moment: str) -> None:
         kind, quantile = signals[name]
@@ -189,7 +214,7 @@ async def _metrics(runtime: Runtime, plan: Plan, services: list[str], tracker: _
         if result is not None:
             out.ranges[name] = result
 
-    jobs = [instant(n, m) for n in signals for m in MOMENTS] + [series(n) for n in ("requests", "errors", "p99")]
+    jobs = [instant(n, m) for n in signals for m in MOMENTS] + [series(n) for n in _spark_signals(wanted)]
     await asyncio.gather(*jobs)
 
 

@@ -45,6 +45,28 @@ async def run_triage(
     return result.model_copy(update={"summary_markdown": render_summary(result)})
 
 
+async def measure(
+    runtime: Runtime,
+    at: datetime,
+    services: list[str] | None,
+    signals: tuple[str, ...],
+    width: timedelta | None = None,
+    progress: Progress = no_progress,
+) -> tuple[Plan, list[ServiceVerdict], Collected]:
+    """Only the metrics part of triage, for the single-signal tools: verdicts judged on ``signals`` alone."""
+    config = runtime.config
+    chosen = [config.service(name).name for name in services] if services else [s.name for s in config.services]
+    plan = make_plan(runtime, align_to_minute(at), width)
+    collected = await collect(runtime, plan, chosen, progress, signals=signals, capabilities=("metrics",))
+    observations = build_observations(runtime, plan, collected, chosen)
+    return plan, [assess(observations[name], config.triage) for name in chosen], collected
+
+
+def baseline_windows(plan: Plan) -> dict[str, TimeWindow]:
+    """The baseline windows of a plan, by name."""
+    return {m: _moment_window(plan, m) for m in MOMENTS[1:]}
+
+
 def build_observations(runtime: Runtime, plan: Plan, collected: Collected, services: list[str]) -> dict[str, Observation]:
     """Sort the per-signal answers into one Observation per service."""
     label = runtime.config.signals.service_label
@@ -139,7 +161,7 @@ def _result(runtime: Runtime, plan: Plan, collected: Collected, verdicts: list[S
         at=plan.at,
         environment=runtime.config.environment,
         window=plan.window,
-        baselines={m: _moment_window(plan, m) for m in MOMENTS[1:]},
+        baselines=baseline_windows(plan),
         sparkline_window=plan.spark,
         deploy_window=plan.deploys,
         degraded=[v.service for v in ordered if v.status == "degraded"],

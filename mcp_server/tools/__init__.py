@@ -1,0 +1,1 @@
+"""MCP tool modules, one per concern; each exposes ``register(mcp)``."""

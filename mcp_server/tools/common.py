@@ -1,0 +1,88 @@
+"""What every tool module shares: annotations, the runtime from the context, errors, caps, time arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from adapters.errors import AdapterError
+from adapters.models import TimeWindow
+from mcp_server.clock import ACCEPTED_TIMES, parse_duration, parse_time, resolve_window
+from mcp_server.runtime import Runtime
+
+T = TypeVar("T")
+AnyFunc = Callable[..., Any]
+
+TimeArg = Annotated[str, Field(description=f"A time: {ACCEPTED_TIMES}. Offset-less times are UTC.")]
+ServicesArg = Annotated[
+    list[str] | None, Field(description="Service names from the config; omit for all services", max_length=500)
+]
+LimitArg = Annotated[int, Field(ge=1, le=500, description="Most items to return; the result says if more exist")]
+
+
+def read_only_tool(mcp: MCPServer, title: str, *, open_world: bool = True) -> Callable[[AnyFunc], AnyFunc]:
+    """Register a tool that only reads (from backends, or from the local record when ``open_world`` is False)."""
+    annotations = ToolAnnotations(
+        read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world
+    )
+    return mcp.tool(title=title, annotations=annotations)
+
+
+def record_tool(mcp: MCPServer, title: str, *, idempotent: bool) -> Callable[[AnyFunc], AnyFunc]:
+    """Register a tool that writes only to the local incident record (never to an outside system)."""
+    annotations = ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent, open_world_hint=False
+    )
+    return mcp.tool(title=title, annotations=annotations)
+
+
+def runtime_of(ctx: Context) -> Runtime:
+    """The Runtime the server's lifespan built."""
+    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+
+
+@contextmanager
+def tool_errors(action: str) -> Iterator[None]:
+    """Turn adapter and validation errors into a ToolError the model can act on."""
+    try:
+        yield
+    except AdapterError as exc:
+        raise ToolError(f"{action} failed: {exc.describe()}") from exc
+    except ValueError as exc:  # pydantic validation of arguments built inside the tool
+        raise ToolError(f"{action} failed: {exc}. Fix the argument and call again.") from exc
+
+
+def cap(items: Sequence[T], limit: int) -> tuple[list[T], bool]:
+    """The first ``limit`` items and whether anything was left out."""
+    return list(items[:limit]), len(items) > limit
+
+
+def resolve_at(runtime: Runtime, at: str) -> datetime:
+    """Parse an ``at`` argument (``now`` is the wall clock, or the demo scenario's moment in demo mode)."""
+    with tool_errors("reading the time"):
+        return parse_time(at, reference=runtime.reference_time())
+
+
+def resolve_span(runtime: Runtime, since: str, until: str, default: timedelta) -> TimeWindow:
+    """Parse a since/until pair into a UTC window."""
+    with tool_errors("reading the window"):
+        return resolve_window(since, until, default_length=default, reference=runtime.reference_time())
+
+
+def resolve_width(window: str) -> timedelta:
+    """Parse a window width such as ``15m``."""
+    with tool_errors("reading the window width"):
+        return parse_duration(window)
+
+
+def check_services(runtime: Runtime, services: list[str] | None) -> list[str]:
+    """Validate service names against the config; unknown names fail with the list of known ones."""
+    with tool_errors("checking the services"):
+        return [runtime.config.service(name).name for name in services] if services else []

@@ -1,0 +1,189 @@
+"""Triage tools: the one-page triage, and the error-rate and latency views behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
+
+from adapters.models import Model, SourceStatus, TimeWindow, UtcDatetime
+from mcp_server.store.models import TimelineEntry
+from mcp_server.tools.common import (
+    ServicesArg,
+    TimeArg,
+    cap,
+    check_services,
+    read_only_tool,
+    resolve_at,
+    resolve_width,
+    runtime_of,
+    tool_errors,
+)
+from mcp_server.triage.engine import baseline_windows, measure, run_triage
+from mcp_server.triage.models import ServiceStatus, ServiceVerdict, SignalDelta, TriageResult
+
+WidthArg = Annotated[str, Field(description="Width of the 'now' window, e.g. '15m' (the baselines use the same width)")]
+MAX_ROWS = 100
+
+
+class ErrorRateRow(Model):
+    """Error ratio and traffic of one service, now against its baseline."""
+
+    service: str
+    status: ServiceStatus
+    error_ratio: SignalDelta
+    traffic_rps: SignalDelta
+    requests_in_window: float | None
+    errors_in_window: float | None
+    reasons: list[str]
+
+
+class LatencyRow(Model):
+    """Latency percentiles of one service in milliseconds, now against baseline."""
+
+    service: str
+    status: ServiceStatus
+    p50_ms: SignalDelta
+    p95_ms: SignalDelta
+    p99_ms: SignalDelta
+    requests_in_window: float | None
+    reasons: list[str]
+
+
+class SignalResult(Model):
+    """Rows for many services with the windows they were measured over."""
+
+    at: UtcDatetime
+    window: TimeWindow
+    baselines: dict[str, TimeWindow]
+    rows: list[ErrorRateRow] | list[LatencyRow]
+    truncated: bool
+    hint: str = ""
+    query_links: dict[str, str]
+    sources: list[SourceStatus]
+    data_note: str = ""
+
+
+def register(mcp: MCPServer) -> None:
+    """Add the triage tools to ``mcp``."""
+
+    @read_only_tool(mcp, "Triage the incident")
+    async def triage(
+        ctx: Context,
+        at: TimeArg = "now",
+        services: ServicesArg = None,
+        incident_id: Annotated[str | None, Field(description="Record this run on that incident's timeline")] = None,
+    ) -> TriageResult:
+        """One-page triage: which services are degraded against their daily/weekly baseline, likely roots vs
+        downstream symptoms, failing routes, recent deploys, provider incidents, firing alerts. Start here.
+        Show `summary_markdown` to the responder as is."""
+        runtime = runtime_of(ctx)
+        moment = resolve_at(runtime, at)
+        names = check_services(runtime, services) or None
+
+        async def progress(done: float, total: float, message: str) -> None:
+            await ctx.report_progress(done, total, message)
+
+        with tool_errors("triage"):
+            if incident_id:
+                await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
+            result = await run_triage(runtime, moment, names, progress)
+            if incident_id:
+                await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, _triage_entry(result))
+        return result
+
+    @read_only_tool(mcp, "Error rate against baseline")
+    async def query_error_rate(
+        ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
+    ) -> SignalResult:
+        """Error ratio and traffic per service now, against the same window a day and a week earlier and
+        the preceding hour, with the significance of the change. One query per signal for all services."""
+        return await _signal_result(ctx, services, at, window, ("requests", "errors"), _error_row)
+
+    @read_only_tool(mcp, "Latency percentiles against baseline")
+    async def query_latency(
+        ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
+    ) -> SignalResult:
+        """Latency p50/p95/p99 per service in ms now, against the same window a day and a week earlier and
+        the preceding hour; flags percentiles that rose a lot on enough traffic."""
+        return await _signal_result(ctx, services, at, window, ("requests", "p50", "p95", "p99"), _latency_row)
+
+
+async def _signal_result(
+    ctx: Context,
+    services: list[str] | None,
+    at: str,
+    window: str,
+    signals: tuple[str, ...],
+    to_row: Callable[[ServiceVerdict], ErrorRateRow | LatencyRow],
+) -> SignalResult:
+    runtime = runtime_of(ctx)
+    moment, width = resolve_at(runtime, at), resolve_width(window)
+    names = check_services(runtime, services) or None
+    with tool_errors("query"):
+        plan, verdicts, collected = await measure(runtime, moment, names, signals, width)
+    ordered = sorted(verdicts, key=lambda v: (v.status != "degraded", v.status != "unknown", v.service))
+    rows, truncated = cap([to_row(v) for v in ordered], MAX_ROWS)
+    return SignalResult(
+        at=plan.at,
+        window=plan.window,
+        baselines=baseline_windows(plan),
+        rows=rows,
+        truncated=truncated,
+        hint=f"Only the first {MAX_ROWS} services (degraded first); pass services=[...] to narrow." if truncated else "",
+        query_links={k: v for k, v in collected.links.items() if v},
+        sources=collected.statuses,
+        data_note=runtime.data_note,
+    )
+
+
+def _error_row(v: ServiceVerdict) -> ErrorRateRow:
+    return ErrorRateRow(
+        service=v.service,
+        status=v.status,
+        error_ratio=v.error_ratio,
+        traffic_rps=v.traffic_rps,
+        requests_in_window=v.requests_in_window,
+        errors_in_window=v.errors_in_window,
+        reasons=v.reasons,
+    )
+
+
+def _latency_row(v: ServiceVerdict) -> LatencyRow:
+    return LatencyRow(
+        service=v.service,
+        status=v.status,
+        p50_ms=v.latency_p50_ms,
+        p95_ms=v.latency_p95_ms,
+        p99_ms=v.latency_p99_ms,
+        requests_in_window=v.requests_in_window,
+        reasons=v.reasons,
+    )
+
+
+def _triage_entry(result: TriageResult) -> TimelineEntry:
+    verdict = (
+        f"triage: {len(result.degraded)} degraded; likely roots {', '.join(result.likely_roots) or 'none'}; "
+        f"symptoms {', '.join(result.symptoms) or 'none'}"
+        if result.degraded
+        else "triage: nothing degraded"
+    )
+    return TimelineEntry(
+        source="firstfifteen",
+        kind="triage",
+        text=verdict,
+        actor="firstfifteen",
+        details={
+            "as_of": result.window.label().split("..")[1],
+            "window": result.window.label(),
+            "degraded": result.degraded,
+            "likely_roots": result.likely_roots,
+            "symptoms": result.symptoms,
+            "unknown": result.unknown,
+            "sources_not_ok": [f"{s.source}/{s.capability}: {s.status}" for s in result.sources if s.status != "ok"],
+        },
+    )
+
