@@ -50,7 +50,12 @@ def parse_time(text: str, reference: datetime | None = None) -> datetime:
         sign, amount = relative.groups()
         if not sign:
             return now
-        delta = parse_duration(amount)
+        try:
+            delta = parse_duration(amount)
+        except InvalidTimeError:
+            raise InvalidTimeError(
+                f"invalid time {text!r}: the offset needs a unit", hint=f"Use {ACCEPTED_TIMES}."
+            ) from None
         return now - delta if sign == "-" else now + delta
     try:
         parsed = datetime.fromisoformat(raw.replace("z", "Z").replace("Z", "+00:00"))
