@@ -1,0 +1,120 @@
+"""The contract every incident-store backend fulfils (SQLite today, PostgreSQL later).
+
+The API is synchronous on purpose: the MCP tools call it from worker threads, and both SQLite and
+a PostgreSQL driver block anyway. Implementations must be safe to call from many threads at once
+and from several processes sharing one database.
+
+Errors: an unknown incident is ``adapters.errors.NotFoundError`` (its hint lists recent ids); a bad
+argument is ``QueryError``; a database that cannot be reached or stays locked is
+``UnavailableError``; a database written by a newer firstfifteen is ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+from adapters.errors import QueryError
+from adapters.models import iso_utc
+from mcp_server.store.models import STATUSES, Incident, IncidentDraft, Status, TimelineEntry, TimelineEvent
+
+DEFAULT_INCIDENT_LIMIT = 20
+MAX_INCIDENT_LIMIT = 500
+DEFAULT_TIMELINE_LIMIT = 200
+MAX_TIMELINE_LIMIT = 5_000
+RECENT_IDS_IN_HINT = 10
+
+
+@runtime_checkable
+class IncidentStore(Protocol):
+    """Where incidents and their timelines are recorded."""
+
+    def declare_incident(self, draft: IncidentDraft) -> Incident:
+        """Create an incident with the next ``INC-<n>`` id and its ``declared`` timeline event, atomically."""
+        ...
+
+    def get_incident(self, incident_id: str) -> Incident:
+        """The incident, or NotFoundError whose hint lists the most recent ids."""
+        ...
+
+    def list_incidents(
+        self, status: Status | None = None, limit: int = DEFAULT_INCIDENT_LIMIT
+    ) -> tuple[list[Incident], bool]:
+        """Most recently declared first; the flag says more matched than ``limit``."""
+        ...
+
+    def append_event(self, incident_id: str, entry: TimelineEntry) -> tuple[TimelineEvent, bool]:
+        """Record one event; with a ``source_id`` a repeat returns the existing event and False."""
+        ...
+
+    def get_timeline(
+        self,
+        incident_id: str,
+        kinds: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = DEFAULT_TIMELINE_LIMIT,
+    ) -> tuple[list[TimelineEvent], bool]:
+        """Events in [start, end] ordered by occurred_at then id; the flag says more matched than ``limit``."""
+        ...
+
+    def set_status(self, incident_id: str, status: Status, actor: str) -> Incident:
+        """Change the status and record a ``status_changed`` event; setting the current status is a no-op."""
+        ...
+
+    def close(self) -> None:
+        """Release resources; later calls raise."""
+        ...
+
+    def __enter__(self) -> IncidentStore:
+        """Use as a context manager that closes the store on exit."""
+        ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Close the store."""
+        ...
+
+
+# -- argument checks shared by every backend -------------------------------------------------------
+
+
+def check_limit(limit: int, maximum: int) -> None:
+    """Refuse a limit that is not an integer in 1..maximum."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
+        raise QueryError(f"limit must be an integer from 1 to {maximum}, got {limit!r}", adapter="store")
+
+
+def check_status(status: str) -> None:
+    """Refuse a status outside open/mitigated/resolved."""
+    if status not in STATUSES:
+        raise QueryError(f"unknown status {status!r}", adapter="store", hint=f"Use one of: {', '.join(STATUSES)}.")
+
+
+def check_actor(actor: str) -> None:
+    """Refuse an actor that does not name someone on one line."""
+    if not isinstance(actor, str) or not actor.strip() or len(actor) > 200 or "\n" in actor or "\r" in actor:
+        raise QueryError(f"actor must name who acted (one line, 1-200 characters), got {actor!r}", adapter="store")
+
+
+def check_window(start: datetime | None, end: datetime | None) -> None:
+    """Refuse naive bounds and a start after the end."""
+    for label, value in (("start", start), ("end", end)):
+        if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+            raise QueryError(f"{label} must be a timezone-aware datetime, got {value!r}", adapter="store")
+    if start is not None and end is not None and start > end:
+        raise QueryError(f"start {iso_utc(start)} is after end {iso_utc(end)}", adapter="store")
+
+
+def filter_names(label: str, values: Iterable[str] | None) -> list[str]:
+    """A kinds/sources filter as a list; None or empty means no filter, a bare string means one name."""
+    if values is None:
+        return []
+    names = [values] if isinstance(values, str) else list(values)
+    if not all(isinstance(name, str) for name in names):
+        raise QueryError(f"{label} must be a list of names, got {names!r}", adapter="store")
+    return names
