@@ -21,6 +21,7 @@ CONFIG_ENV = "FIRSTFIFTEEN_CONFIG"
 ENVIRONMENT_ENV = "FIRSTFIFTEEN_ENV"
 SIGNAL_NAMES = ("requests", "errors", "latency", "route_requests", "route_errors")
 _PLACEHOLDERS = {"selector": "", "range": "15m", "quantile": "0.99", "service_label": "s", "route_label": "r"}
+_SECRET_WORDS = ("token", "password", "secret", "key", "auth", "credential", "url", "header")
 SERVICE_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -202,7 +203,8 @@ def format_validation_error(error: ValidationError) -> str:
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "(top level)"
         got = item.get("input")
-        shown = "" if isinstance(got, dict | list) or got is None else f" (got: {got!r})"
+        secret = any(word in where.lower() for word in _SECRET_WORDS)
+        shown = "" if secret or isinstance(got, dict | list) or got is None else f" (got: {got!r})"
         lines.append(f"{where}: {item['msg']}{shown}")
     return "; ".join(lines)
 

@@ -92,3 +92,10 @@ def test_load_config_missing_file_and_bad_yaml(tmp_path):
     good.write_text("services:\n  - name: api\n")
     config = load_config(good)
     assert isinstance(config, Config) and config.base_dir == tmp_path.resolve()
+
+
+def test_rejected_secret_values_are_not_echoed():
+    raw = {**BASE, "adapters": {"prometheus": {"url": "http://127.0.0.1:1", "bearer_token": 123456789}}}
+    with pytest.raises(ConfigError) as err:
+        parse(raw)
+    assert "bearer_token" in str(err.value) and "123456789" not in str(err.value)
