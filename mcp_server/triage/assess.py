@@ -90,8 +90,9 @@ def assess(obs: Observation, policy: TriageConfig) -> ServiceVerdict:
 
 
 def _undegraded_status(obs: Observation, policy: TriageConfig, reasons: list[str]) -> str:
-    if "requests" in obs.missing or "errors" in obs.missing:
-        reasons.append(f"metrics unavailable: {obs.missing.get('requests') or obs.missing.get('errors')}")
+    failed = [signal for signal in ("requests", "errors", *QUANTILES) if signal in obs.missing]
+    if failed:  # latency too: a healthy verdict is read as "errors, latency and traffic normal"
+        reasons.append(f"metrics unavailable: {obs.missing[failed[0]]}")
         return "unknown"
     requests_now = obs.count("requests", NOW)
     if requests_now is None:
@@ -154,7 +155,8 @@ def _latency(obs: Observation, name: str, policy: TriageConfig, reasons: list[st
         and now - base >= policy.latency_min_delta_ms
     )
     if degraded and now is not None and base is not None:
-        reasons.append(f"latency {name} {now:.0f} ms vs {base:.0f} ms baseline (x{now / base:.1f})")
+        factor = f"x{now / base:.1f}" if base > 0 else "up from zero"
+        reasons.append(f"latency {name} {now:.0f} ms vs {base:.0f} ms baseline ({factor})")
     return _delta(now, base, ms, None, degraded)
 
 

@@ -64,6 +64,10 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} ms"
 
 
+def _rps(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
 def _factor(delta: SignalDelta) -> str:
     return f" (x{delta.factor:.1f})" if delta.factor is not None and delta.baseline else ""
 
@@ -73,7 +77,7 @@ def _service_lines(v: ServiceVerdict, result: TriageResult) -> list[str]:
     e, p99, traffic = v.error_ratio, v.latency_p99_ms, v.traffic_rps
     lines.append(
         f"- errors {_pct(e.now)} vs {_pct(e.baseline)}{_factor(e)} · p99 {_ms(p99.now)} vs {_ms(p99.baseline)}"
-        f" · traffic {traffic.now or 0:.3g} vs {traffic.baseline or 0:.3g} req/s"
+        f" · traffic {_rps(traffic.now)} vs {_rps(traffic.baseline)} req/s"
     )
     if v.onset is not None:
         lines.append(f"- started about {hhmm(v.onset, result.at)}")
@@ -98,6 +102,8 @@ def _heading(v: ServiceVerdict) -> str:
         return f"### Likely root: {v.service}{team}"
     if v.role == "symptom":
         return f"### Symptom: {v.service}{team}, downstream of {', '.join(v.caused_by)}"
+    if v.status == "degraded":  # no role assigned (topology not applied)
+        return f"### Degraded: {v.service}{team}"
     return f"### Unknown: {v.service}{team}"
 
 
@@ -160,10 +166,15 @@ def _source_lines(result: TriageResult) -> list[str]:
     return lines
 
 
+def _rank(v: ServiceVerdict) -> tuple[int, int]:
+    """Degraded before unknown, likely roots before symptoms; a stable sort keeps the caller's order otherwise."""
+    return (0 if v.status == "degraded" else 1, {"likely_root": 0, "symptom": 1}.get(v.role, 2))
+
+
 def render_summary(result: TriageResult) -> str:
     """Render the one-page summary of a triage run."""
     lines = _header(result)
-    shown = [v for v in result.services if v.status in ("degraded", "unknown")]
+    shown = sorted((v for v in result.services if v.status in ("degraded", "unknown")), key=_rank)
     if shown:
         lines.append("## Degraded and unknown")
     for v in shown:

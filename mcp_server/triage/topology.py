@@ -3,7 +3,10 @@
 A degraded service whose own dependencies are all healthy is a likely root. A degraded service
 that depends on a degraded service is a symptom, and its ``caused_by`` follows degraded
 dependencies down to the roots. A cycle of degraded services has no service without a degraded
-dependency; its members are all reported as likely roots, because nothing shows which came first.
+dependency; its members are all reported as likely roots, because nothing shows which came first,
+unless the cycle itself depends on a degraded service outside it (then they are its symptoms).
+Put generally: the likely roots are the degraded services that reach, through degraded
+dependencies, only services that reach them back.
 """
 
 from __future__ import annotations
@@ -17,18 +20,19 @@ def assign_roles(verdicts: Sequence[ServiceVerdict], depends_on: Mapping[str, Se
     """Return the verdicts with ``role``, ``caused_by`` and ``depends_on`` filled in."""
     status = {v.service: v.status for v in verdicts}
     degraded = {name for name, s in status.items() if s == "degraded"}
+    reach = {name: _reachable(name, depends_on, degraded) for name in degraded}
+    likely_roots = {name for name in degraded if all(name in reach[other] for other in reach[name])}
     result = []
     for verdict in verdicts:
         deps = list(depends_on.get(verdict.service, ()))
         if verdict.service not in degraded:
             result.append(verdict.model_copy(update={"depends_on": deps}))
             continue
-        roots = sorted(_roots_below(verdict.service, depends_on, degraded))
         reasons = list(verdict.reasons)
         unknown_deps = [d for d in deps if status.get(d) == "unknown"]
-        if roots:
-            role, caused_by = "symptom", roots
-            reasons.append(f"downstream of degraded {', '.join(roots)}")
+        if verdict.service not in likely_roots:
+            role, caused_by = "symptom", sorted(reach[verdict.service] & likely_roots)
+            reasons.append(f"downstream of degraded {', '.join(caused_by)}")
         else:
             role, caused_by = "likely_root", []
             if unknown_deps:
@@ -38,13 +42,11 @@ def assign_roles(verdicts: Sequence[ServiceVerdict], depends_on: Mapping[str, Se
     return result
 
 
-def _roots_below(service: str, depends_on: Mapping[str, Sequence[str]], degraded: set[str]) -> set[str]:
-    """Degraded services reachable through degraded dependencies that have no degraded dependency themselves.
+def _reachable(service: str, depends_on: Mapping[str, Sequence[str]], degraded: set[str]) -> set[str]:
+    """Degraded services reachable from ``service`` through one or more degraded dependencies.
 
-    When everything reachable is a cycle, the service is a root if the cycle includes it, and a
-    symptom of the cycle's members if it only leads into one.
+    ``service`` itself is included only when it lies on a cycle of degraded services.
     """
-    roots: set[str] = set()
     seen: set[str] = set()
     stack = [d for d in depends_on.get(service, ()) if d in degraded]
     while stack:
@@ -52,10 +54,5 @@ def _roots_below(service: str, depends_on: Mapping[str, Sequence[str]], degraded
         if current in seen:
             continue
         seen.add(current)
-        below = [d for d in depends_on.get(current, ()) if d in degraded]
-        if not below:
-            roots.add(current)
-        stack.extend(below)
-    if roots or service in seen:
-        return roots
+        stack.extend(d for d in depends_on.get(current, ()) if d in degraded)
     return seen
