@@ -44,6 +44,7 @@ class Observation:
     window_seconds: dict[str, float]
     values: dict[str, dict[str, float | None]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
+    failed_baselines: set[tuple[str, str]] = field(default_factory=set)
     health: HealthResult | None = None
     error_points: Points = field(default_factory=list)
     latency_points: Points = field(default_factory=list)
@@ -94,6 +95,10 @@ def _undegraded_status(obs: Observation, policy: TriageConfig, reasons: list[str
     if failed:  # latency too: a healthy verdict is read as "errors, latency and traffic normal"
         reasons.append(f"metrics unavailable: {obs.missing[failed[0]]}")
         return "unknown"
+    blind = [s for s in ("requests", "errors") if all((s, m) in obs.failed_baselines for m in BASELINE_NAMES)]
+    if blind:  # nothing to compare with: "normal against baseline" would be a guess
+        reasons.append(f"baseline queries for {', '.join(blind)} failed: cannot compare with normal")
+        return "unknown"
     requests_now = obs.count("requests", NOW)
     if requests_now is None:
         had = baseline_of([obs.value("requests", m) for m in CYCLIC])
@@ -109,7 +114,7 @@ def _undegraded_status(obs: Observation, policy: TriageConfig, reasons: list[str
 
 
 def _error_count(obs: Observation, moment: str) -> float | None:
-    if obs.count("requests", moment) is None:
+    if obs.count("requests", moment) is None or ("errors", moment) in obs.failed_baselines:
         return None
     return obs.count("errors", moment) or 0.0  # no 5xx series while requests flow means no errors
 
@@ -162,7 +167,10 @@ def _latency(obs: Observation, name: str, policy: TriageConfig, reasons: list[st
 
 def _traffic(obs: Observation, policy: TriageConfig, reasons: list[str]) -> SignalDelta:
     rates = {m: obs.value("requests", m) for m in MOMENTS}
-    base = baseline_of([rates[m] for m in CYCLIC])  # cyclic baselines only: see the module docstring
+    # Cyclic baselines only (see the module docstring), and the lower of them: a drop must show
+    # against both the day and the week before, so one unusually busy baseline is not an outage.
+    present = [rates[m] for m in CYCLIC if rates[m] is not None]
+    base = min(present) if present else None
     now, window = rates[NOW], obs.window_seconds[NOW]
     p_value = None
     degraded = False

@@ -78,9 +78,11 @@ def build_observations(runtime: Runtime, plan: Plan, collected: Collected, servi
             if obs is not None:
                 obs.values.setdefault(signal, {})[moment] = sample.value
     for (signal, moment), reason in collected.failed.items():
-        if moment == MOMENTS[0]:
-            for obs in observations.values():
+        for obs in observations.values():
+            if moment == MOMENTS[0]:
                 obs.missing[signal] = reason
+            else:
+                obs.failed_baselines.add((signal, moment))
     for result in collected.health:
         if result.service in observations:
             observations[result.service].health = result

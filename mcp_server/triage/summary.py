@@ -14,6 +14,8 @@ from adapters.models import Deploy, ProviderEvent, SourceStatus, iso_utc
 from mcp_server.triage.models import ServiceVerdict, SignalDelta, TriageResult
 
 MAX_NAMES = 12
+MAX_DETAILED = 10
+MAX_UNKNOWN_DETAILED = 5
 
 
 def hhmm(moment: datetime, reference: datetime) -> str:
@@ -171,15 +173,39 @@ def _rank(v: ServiceVerdict) -> tuple[int, int]:
     return (0 if v.status == "degraded" else 1, {"likely_root": 0, "symptom": 1}.get(v.role, 2))
 
 
+def _unknown_lines(unknown: Sequence[ServiceVerdict], result: TriageResult) -> list[str]:
+    """Unknown services grouped by reason: when a backend is down, one line, not one section per service."""
+    if not unknown:
+        return []
+    if len(unknown) <= MAX_UNKNOWN_DETAILED:
+        lines = []
+        for v in unknown:
+            lines.append(_heading(v))
+            lines += _service_lines(v, result)
+        return lines
+    groups: dict[str, list[str]] = {}
+    for v in unknown:
+        groups.setdefault(v.reasons[0][:240] if v.reasons else "no reason recorded", []).append(v.service)
+    lines = [f"## Unknown: {len(unknown)} (not healthy: their data is missing)"]
+    lines += [f"- {_names(names)}: {reason}" for reason, names in list(groups.items())[:8]]
+    if len(groups) > 8:
+        lines.append(f"- … {len(groups) - 8} more reasons (details in `services`)")
+    return lines
+
+
 def render_summary(result: TriageResult) -> str:
     """Render the one-page summary of a triage run."""
     lines = _header(result)
-    shown = sorted((v for v in result.services if v.status in ("degraded", "unknown")), key=_rank)
-    if shown:
-        lines.append("## Degraded and unknown")
-    for v in shown:
+    degraded = sorted((v for v in result.services if v.status == "degraded"), key=_rank)
+    if degraded:
+        lines.append("## Degraded")
+    for v in degraded[:MAX_DETAILED]:
         lines.append(_heading(v))
         lines += _service_lines(v, result)
+    if len(degraded) > MAX_DETAILED:
+        rest = [v.service for v in degraded[MAX_DETAILED:]]
+        lines.append(f"### {len(rest)} more degraded: {_names(rest)} (details in `services`)")
+    lines += _unknown_lines([v for v in result.services if v.status == "unknown"], result)
     lines += _deploy_lines(result)
     lines += _context_lines(result)
     if result.ruled_out:

@@ -355,3 +355,23 @@ def test_sparkline_is_drawn_from_the_error_points():
     v = assess(observe(requests=STEADY_REQUESTS, errors=RISING_ERRORS, error_points=ERROR_POINTS), POLICY)
     assert len(v.sparkline) == len(ERROR_POINTS)
     assert v.sparkline[0] == "▁" and v.sparkline[-1] == "█"
+
+
+def test_traffic_drop_must_show_against_both_day_and_week():
+    # A busy day-ago window alone (a launch, a sale) must not make today's normal traffic an outage.
+    requests = {"now": 2 * 900, "day_ago": 20 * 900, "week_ago": 2 * 900, "prev_hour": 2 * 3600}
+    verdict = assess(observe(requests=requests, errors={m: 0 for m in requests}), POLICY)
+    assert not verdict.traffic_rps.degraded and verdict.status == "healthy"
+    assert verdict.traffic_rps.baseline == pytest.approx(2.0)
+    # Against both, the same drop is real.
+    both = dict(requests, week_ago=20 * 900)
+    assert assess(observe(requests=both, errors={m: 0 for m in both}), POLICY).traffic_rps.degraded
+
+
+def test_failed_baseline_error_query_is_not_read_as_zero_errors():
+    requests, errors = steady(rps=10.0, error_share=0.02)
+    failed = {("errors", m) for m in ("day_ago", "week_ago", "prev_hour")}
+    verdict = assess(observe(requests=requests, errors=errors, failed_baselines=failed), POLICY)
+    assert verdict.status == "unknown"
+    assert verdict.error_ratio.day_ago is None and verdict.error_ratio.baseline is None
+    assert any("baseline queries for errors failed" in r for r in verdict.reasons)

@@ -80,7 +80,7 @@ def test_degraded_first_roots_before_symptoms_then_unknown(order):
     by_name = {v.service: v for v in everyone()}
     text = render_summary(triage_result([by_name[n] for n in order]))
     positions = [
-        text.index("## Degraded and unknown"),
+        text.index("## Degraded"),
         text.index("### Likely root: db (team data)"),
         text.index("### Symptom: api, downstream of db"),
         text.index("### Unknown: search"),
@@ -167,7 +167,7 @@ def test_healthy_services_are_counted_not_listed_one_by_one():
 def test_nothing_degraded_says_so():
     text = render_summary(triage_result([verdict("web"), verdict("cart")]))
     assert "**Nothing degraded** · 0 unknown · 2 healthy or quiet of 2" in text
-    assert "## Degraded and unknown" not in text and "### " not in text
+    assert "## Degraded" not in text and "### " not in text
 
 
 # --- sources and the ruled-out list --------------------------------------------------------------
@@ -302,4 +302,17 @@ def test_summary_of_500_healthy_and_3_degraded_stays_short():
     assert "### Likely root: db" in text and "### Symptom: api" in text and "### Symptom: checkout" in text
     listed = [v.service for v in healthy if v.service in text]
     assert len(listed) == 12  # the ruled-out line names a dozen, then counts the rest
+    assert "(+488 more)" in text
+
+
+def test_many_unknown_services_are_grouped_by_reason():
+    # The common bad day: the metrics backend is down and every service is unknown for one reason.
+    down = [
+        verdict(f"svc-{i:03d}", "unknown", reasons=["metrics unavailable: prometheus: connection refused"])
+        for i in range(500)
+    ]
+    text = render_summary(triage_result(down))
+    assert len(text) < 8000
+    assert "## Unknown: 500 (not healthy: their data is missing)" in text
+    assert text.count("metrics unavailable: prometheus: connection refused") == 1
     assert "(+488 more)" in text
