@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import anyio
@@ -89,6 +90,15 @@ def test_evals_follow_the_skill_creator_schema(evals_file: Path) -> None:
         assert set(case) == {"id", "prompt", "expected_output", "files", "expectations"}
         assert case["prompt"] and case["expected_output"] and case["expectations"]
         assert all(exists_exact_case(skill_dir, f) for f in case["files"])
+
+
+def test_triage_evals_use_existing_scenarios() -> None:
+    """Each eval names the fixture scenario it runs against (FIRSTFIFTEEN_SCENARIO=<name>)."""
+    cases = json.loads((SKILLS / "triage" / "evals" / "evals.json").read_text(encoding="utf-8"))["evals"]
+    named = [re.findall(r"fixtures/scenarios/([a-z0-9-]+)", case["expected_output"]) for case in cases]
+    assert 2 <= len(cases) <= 3 and all(len(n) == 1 for n in named), named
+    for (scenario,) in named:
+        assert (SCENARIOS / scenario / "scenario.yaml").is_file(), f"no scenario {scenario!r} in {SCENARIOS}"
 
 
 # --- the lint catches what it should ---------------------------------------------------------
