@@ -66,7 +66,10 @@ def assess(obs: Observation, policy: TriageConfig) -> ServiceVerdict:
     reasons: list[str] = []
     traffic = _traffic(obs, policy, reasons)
     errors = _errors(obs, policy, reasons)
-    latencies = {name: _latency(obs, name, policy, reasons) for name in QUANTILES}
+    slow: list[str] = []
+    latencies = {name: _latency(obs, name, policy, slow) for name in QUANTILES}
+    if slow:  # one line for all percentiles that rose, so the summary stays short
+        reasons.append("latency " + ", ".join(slow) + " against baseline")
     health_down = obs.health is not None and obs.health.status == "down"
     if health_down and obs.health is not None:
         reasons.append(f"health check failing: {obs.health.detail or obs.health.http_status}")
@@ -161,7 +164,7 @@ def _latency(obs: Observation, name: str, policy: TriageConfig, reasons: list[st
     )
     if degraded and now is not None and base is not None:
         factor = f"x{now / base:.1f}" if base > 0 else "up from zero"
-        reasons.append(f"latency {name} {now:.0f} ms vs {base:.0f} ms baseline ({factor})")
+        reasons.append(f"{name} {now:.0f} ms vs {base:.0f} ms ({factor})")
     return _delta(now, base, ms, None, degraded)
 
 

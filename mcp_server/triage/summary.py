@@ -159,6 +159,21 @@ def _header(result: TriageResult) -> list[str]:
     return lines
 
 
+def _page_lines(result: TriageResult) -> list[str]:
+    """What the firing alerts point at, against what triage found: the page is not always the problem."""
+    causes = {v.service: v.caused_by for v in result.services}
+    lines = []
+    for service in sorted({a.service for a in result.alerts if a.service}):
+        if service in result.symptoms:
+            roots = ", ".join(causes.get(service, [])) or "another service"
+            lines.append(f"**The alert on {service} is a symptom: look at {roots} first.**")
+        elif service in result.unknown:
+            lines.append(f"The alert on {service}: its data is missing, so triage cannot confirm it.")
+        elif service not in result.degraded:
+            lines.append(f"The alert on {service}: {service} looks normal against its baseline.")
+    return lines
+
+
 def _source_lines(result: TriageResult) -> list[str]:
     bad = [s for s in result.sources if s.status != "ok"]
     if not bad:
@@ -195,7 +210,7 @@ def _unknown_lines(unknown: Sequence[ServiceVerdict], result: TriageResult) -> l
 
 def render_summary(result: TriageResult) -> str:
     """Render the one-page summary of a triage run."""
-    lines = _header(result)
+    lines = _header(result) + _page_lines(result)
     degraded = sorted((v for v in result.services if v.status == "degraded"), key=_rank)
     if degraded:
         lines.append("## Degraded")

@@ -316,3 +316,22 @@ def test_many_unknown_services_are_grouped_by_reason():
     assert "## Unknown: 500 (not healthy: their data is missing)" in text
     assert text.count("metrics unavailable: prometheus: connection refused") == 1
     assert "(+488 more)" in text
+
+
+def _alert(service: str):
+    from adapters.models import Alert
+
+    return Alert(name=f"{service}Down", service=service, severity="page", starts_at=AT - timedelta(minutes=5))
+
+
+def test_an_alert_on_a_symptom_points_at_the_root():
+    text = render_summary(triage_result(everyone(), alerts=[_alert("api")]))
+    assert "The alert on api is a symptom: look at db first." in text
+    assert text.index("look at db first") < text.index("## Degraded")
+
+
+def test_an_alert_on_a_normal_service_says_it_looks_normal():
+    text = render_summary(triage_result(everyone(), alerts=[_alert("web"), _alert("search")]))
+    assert "The alert on web: web looks normal against its baseline." in text
+    assert "The alert on search: its data is missing" in text
+    assert "The alert on db" not in text
