@@ -30,6 +30,8 @@ class HealthReport(Model):
 
     at: UtcDatetime
     results: list[HealthResult]
+    truncated: bool
+    hint: str = ""
     not_configured: list[str] = Field(description="Services without a health_url in the config")
     sources: list[SourceStatus]
     data_note: str = ""
@@ -87,16 +89,20 @@ def register(mcp: MCPServer) -> None:
     """Add the context tools to ``mcp``."""
 
     @read_only_tool(mcp, "Check service health")
-    async def check_health(ctx: Context, services: ServicesArg = None) -> HealthReport:
-        """Run the configured health checks now, concurrently; a check that cannot run is 'unknown', never up."""
+    async def check_health(ctx: Context, services: ServicesArg = None, limit: LimitArg = 100) -> HealthReport:
+        """Run the configured health checks now, concurrently; a check that cannot run is 'unknown', never up.
+        Failing checks come first."""
         runtime = runtime_of(ctx)
         names = check_services(runtime, services) or [s.name for s in runtime.config.services]
         plan = make_plan(runtime, runtime.reference_time())
         collected = await _gather(ctx, plan, names, "health")
         configured = {s.name for s in runtime.config.services if s.health_url}
+        results, truncated = cap(sorted(collected.health, key=lambda r: (r.status == "up", r.service)), limit)
         return HealthReport(
             at=plan.at,
-            results=sorted(collected.health, key=lambda r: (r.status == "up", r.service)),
+            results=results,
+            truncated=truncated,
+            hint=f"{len(collected.health)} checks ran; failing ones are listed first" if truncated else "",
             not_configured=[n for n in names if n not in configured],
             sources=collected.statuses,
             data_note=runtime.data_note,
