@@ -85,82 +85,86 @@ def _span_plan(ctx: Context, window: TimeWindow) -> Plan:
     return plan
 
 
+async def check_health(ctx: Context, services: ServicesArg = None, limit: LimitArg = 100) -> HealthReport:
+    """Run the configured health checks now, concurrently; a check that cannot run is 'unknown', never up.
+    Failing checks come first."""
+    runtime = runtime_of(ctx)
+    names = check_services(runtime, services) or [s.name for s in runtime.config.services]
+    plan = make_plan(runtime, runtime.reference_time())
+    collected = await _gather(ctx, plan, names, "health")
+    configured = {s.name for s in runtime.config.services if s.health_url}
+    results, truncated = cap(sorted(collected.health, key=lambda r: (r.status == "up", r.service)), limit)
+    return HealthReport(
+        at=plan.at,
+        results=results,
+        truncated=truncated,
+        hint=f"{len(collected.health)} checks ran; failing ones are listed first" if truncated else "",
+        not_configured=[n for n in names if n not in configured],
+        sources=collected.statuses,
+        data_note=runtime.data_note,
+    )
+
+
+async def list_deploys(
+    ctx: Context, since: SinceArg = "now-1h", until: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
+) -> DeployList:
+    """Deploys that started or finished in the window, newest first, from every deploy source."""
+    runtime = runtime_of(ctx)
+    window = resolve_span(runtime, since, until, timedelta(hours=1))
+    wanted = set(check_services(runtime, services))
+    collected = await _gather(ctx, _span_plan(ctx, window), [], "deploys")
+    found = sorted(
+        (d for d in collected.deploys if not wanted or d.service in wanted), key=lambda d: d.started_at, reverse=True
+    )
+    deploys, truncated = cap(found, limit)
+    return DeployList(
+        window=window,
+        deploys=deploys,
+        truncated=truncated,
+        hint=f"{len(found)} deploys matched; narrow the window or pass services=[...]" if truncated else "",
+        sources=collected.statuses,
+        data_note=runtime.data_note,
+    )
+
+
+async def list_provider_events(ctx: Context, at: TimeArg = "now", limit: LimitArg = 50) -> ProviderEventList:
+    """Cloud and SaaS provider incidents open during the hour before `at`, from their public status pages."""
+    runtime = runtime_of(ctx)
+    plan = make_plan(runtime, resolve_at(runtime, at))
+    collected = await _gather(ctx, plan, [], "provider_events")
+    events, truncated = cap(collected.events, limit)
+    return ProviderEventList(
+        window=TimeWindow.ending_at(plan.at, timedelta(hours=1)),
+        events=events,
+        truncated=truncated,
+        sources=collected.statuses,
+        data_note=runtime.data_note,
+    )
+
+
+async def list_active_alerts(
+    ctx: Context, at: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
+) -> AlertList:
+    """Alerts firing (or silenced) at `at`, oldest first, optionally only for some services."""
+    runtime = runtime_of(ctx)
+    wanted = set(check_services(runtime, services))
+    plan = make_plan(runtime, resolve_at(runtime, at))
+    collected = await _gather(ctx, plan, [], "alerts")
+    found = sorted((a for a in collected.alerts if not wanted or a.service in wanted), key=lambda a: a.starts_at)
+    alerts, truncated = cap(found, limit)
+    return AlertList(
+        at=plan.at,
+        alerts=alerts,
+        truncated=truncated,
+        hint=f"{len(found)} alerts matched; pass services=[...] to narrow" if truncated else "",
+        sources=collected.statuses,
+        data_note=runtime.data_note,
+    )
+
+
 def register(mcp: MCPServer) -> None:
     """Add the context tools to ``mcp``."""
-
-    @read_only_tool(mcp, "Check service health")
-    async def check_health(ctx: Context, services: ServicesArg = None, limit: LimitArg = 100) -> HealthReport:
-        """Run the configured health checks now, concurrently; a check that cannot run is 'unknown', never up.
-        Failing checks come first."""
-        runtime = runtime_of(ctx)
-        names = check_services(runtime, services) or [s.name for s in runtime.config.services]
-        plan = make_plan(runtime, runtime.reference_time())
-        collected = await _gather(ctx, plan, names, "health")
-        configured = {s.name for s in runtime.config.services if s.health_url}
-        results, truncated = cap(sorted(collected.health, key=lambda r: (r.status == "up", r.service)), limit)
-        return HealthReport(
-            at=plan.at,
-            results=results,
-            truncated=truncated,
-            hint=f"{len(collected.health)} checks ran; failing ones are listed first" if truncated else "",
-            not_configured=[n for n in names if n not in configured],
-            sources=collected.statuses,
-            data_note=runtime.data_note,
-        )
-
-    @read_only_tool(mcp, "List deploys")
-    async def list_deploys(
-        ctx: Context, since: SinceArg = "now-1h", until: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
-    ) -> DeployList:
-        """Deploys that started or finished in the window, newest first, from every deploy source."""
-        runtime = runtime_of(ctx)
-        window = resolve_span(runtime, since, until, timedelta(hours=1))
-        wanted = set(check_services(runtime, services))
-        collected = await _gather(ctx, _span_plan(ctx, window), [], "deploys")
-        found = sorted(
-            (d for d in collected.deploys if not wanted or d.service in wanted), key=lambda d: d.started_at, reverse=True
-        )
-        deploys, truncated = cap(found, limit)
-        return DeployList(
-            window=window,
-            deploys=deploys,
-            truncated=truncated,
-            hint=f"{len(found)} deploys matched; narrow the window or pass services=[...]" if truncated else "",
-            sources=collected.statuses,
-            data_note=runtime.data_note,
-        )
-
-    @read_only_tool(mcp, "List provider incidents")
-    async def list_provider_events(ctx: Context, at: TimeArg = "now", limit: LimitArg = 50) -> ProviderEventList:
-        """Cloud and SaaS provider incidents open during the hour before `at`, from their public status pages."""
-        runtime = runtime_of(ctx)
-        plan = make_plan(runtime, resolve_at(runtime, at))
-        collected = await _gather(ctx, plan, [], "provider_events")
-        events, truncated = cap(collected.events, limit)
-        return ProviderEventList(
-            window=TimeWindow.ending_at(plan.at, timedelta(hours=1)),
-            events=events,
-            truncated=truncated,
-            sources=collected.statuses,
-            data_note=runtime.data_note,
-        )
-
-    @read_only_tool(mcp, "List active alerts")
-    async def list_active_alerts(
-        ctx: Context, at: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
-    ) -> AlertList:
-        """Alerts firing (or silenced) at `at`, oldest first, optionally only for some services."""
-        runtime = runtime_of(ctx)
-        wanted = set(check_services(runtime, services))
-        plan = make_plan(runtime, resolve_at(runtime, at))
-        collected = await _gather(ctx, plan, [], "alerts")
-        found = sorted((a for a in collected.alerts if not wanted or a.service in wanted), key=lambda a: a.starts_at)
-        alerts, truncated = cap(found, limit)
-        return AlertList(
-            at=plan.at,
-            alerts=alerts,
-            truncated=truncated,
-            hint=f"{len(found)} alerts matched; pass services=[...] to narrow" if truncated else "",
-            sources=collected.statuses,
-            data_note=runtime.data_note,
-        )
+    read_only_tool(mcp, "Check service health")(check_health)
+    read_only_tool(mcp, "List deploys")(list_deploys)
+    read_only_tool(mcp, "List provider incidents")(list_provider_events)
+    read_only_tool(mcp, "List active alerts")(list_active_alerts)

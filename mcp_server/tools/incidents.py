@@ -54,97 +54,102 @@ class Timeline(Model):
     hint: str = ""
 
 
+async def declare_incident(
+    ctx: Context,
+    title: Annotated[str, Field(min_length=1, max_length=200)],
+    severity: Severity,
+    suspected_service: Annotated[str | None, Field(description="Best guess, or omit if unknown")] = None,
+    started_at: Annotated[str, Field(description="When impact began: 'now-20m', RFC3339, ...")] = "now",
+    declared_by: Annotated[str, Field(min_length=1, max_length=100)] = "responder",
+) -> Incident:
+    """Open an incident in the local record (not in any paging or status system) and start its timeline."""
+    runtime = runtime_of(ctx)
+    service = check_services(runtime, [suspected_service])[0] if suspected_service else ""
+    with tool_errors("declaring the incident"):
+        draft = IncidentDraft(
+            title=title,
+            severity=severity,
+            suspected_service=service,
+            started_at=resolve_at(runtime, started_at),
+            declared_by=declared_by,
+        )
+        return await anyio.to_thread.run_sync(runtime.store.declare_incident, draft)
+
+
+async def get_incident(ctx: Context, incident_id: IncidentId) -> Incident:
+    """One incident from the local record."""
+    with tool_errors("reading the incident"):
+        return await anyio.to_thread.run_sync(runtime_of(ctx).store.get_incident, incident_id)
+
+
+async def list_incidents(
+    ctx: Context, status: Literal["open", "mitigated", "resolved"] | None = None, limit: LimitArg = 20
+) -> IncidentList:
+    """Incidents in the local record, most recently declared first."""
+    with tool_errors("listing incidents"):
+        found, truncated = await anyio.to_thread.run_sync(runtime_of(ctx).store.list_incidents, status, limit)
+    return IncidentList(
+        incidents=found, truncated=truncated, hint="Raise limit or filter by status." if truncated else ""
+    )
+
+
+async def append_timeline(
+    ctx: Context,
+    incident_id: IncidentId,
+    text: Annotated[str, Field(min_length=1, max_length=10_000)],
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="e.g. note, finding, action, decision")] = "note",
+    occurred_at: Annotated[str, Field(description="When it happened: 'now', 'now-5m', RFC3339")] = "now",
+    actor: Annotated[str, Field(max_length=100)] = "",
+    dedup_key: Annotated[str | None, Field(max_length=200, description="Same key again adds nothing")] = None,
+) -> AppendResult:
+    """Add a note, finding, action or decision to an incident's timeline."""
+    runtime = runtime_of(ctx)
+    with tool_errors("appending to the timeline"):
+        entry = TimelineEntry(
+            source="human",
+            kind=kind,
+            text=text,
+            occurred_at=resolve_at(runtime, occurred_at),
+            actor=actor,
+            source_id=dedup_key,
+        )
+        event, created = await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, entry)
+    return AppendResult(event=event, created=created)
+
+
+async def get_timeline(
+    ctx: Context,
+    incident_id: IncidentId,
+    kinds: Annotated[list[str] | None, Field(description="Only these kinds, e.g. ['note','triage']")] = None,
+    sources: Annotated[list[str] | None, Field(description="Only these sources")] = None,
+    since: Annotated[str | None, Field(description="Window start: 'now-2h', RFC3339")] = None,
+    until: Annotated[str | None, Field(description="Window end; default now")] = None,
+    limit: LimitArg = 200,
+) -> Timeline:
+    """An incident's timeline in time order (UTC), optionally filtered by kind, source and window."""
+    runtime = runtime_of(ctx)
+    window = None
+    if since or until:
+        window = resolve_span(runtime, since or "now-365d", until or "now", timedelta(hours=1))
+    with tool_errors("reading the timeline"):
+        events, truncated = await anyio.to_thread.run_sync(
+            lambda: runtime.store.get_timeline(
+                incident_id, kinds, sources, window.start if window else None, window.end if window else None, limit
+            )
+        )
+    return Timeline(
+        incident_id=incident_id,
+        window=window,
+        events=events,
+        truncated=truncated,
+        hint="More events exist: narrow since/until or kinds, or raise limit." if truncated else "",
+    )
+
+
 def register(mcp: MCPServer) -> None:
     """Add the incident record tools to ``mcp``."""
-
-    @record_tool(mcp, "Declare an incident", idempotent=False)
-    async def declare_incident(
-        ctx: Context,
-        title: Annotated[str, Field(min_length=1, max_length=200)],
-        severity: Severity,
-        suspected_service: Annotated[str | None, Field(description="Best guess, or omit if unknown")] = None,
-        started_at: Annotated[str, Field(description="When impact began: 'now-20m', RFC3339, ...")] = "now",
-        declared_by: Annotated[str, Field(min_length=1, max_length=100)] = "responder",
-    ) -> Incident:
-        """Open an incident in the local record (not in any paging or status system) and start its timeline."""
-        runtime = runtime_of(ctx)
-        service = check_services(runtime, [suspected_service])[0] if suspected_service else ""
-        with tool_errors("declaring the incident"):
-            draft = IncidentDraft(
-                title=title,
-                severity=severity,
-                suspected_service=service,
-                started_at=resolve_at(runtime, started_at),
-                declared_by=declared_by,
-            )
-            return await anyio.to_thread.run_sync(runtime.store.declare_incident, draft)
-
-    @read_only_tool(mcp, "Get an incident", open_world=False)
-    async def get_incident(ctx: Context, incident_id: IncidentId) -> Incident:
-        """One incident from the local record."""
-        with tool_errors("reading the incident"):
-            return await anyio.to_thread.run_sync(runtime_of(ctx).store.get_incident, incident_id)
-
-    @read_only_tool(mcp, "List incidents", open_world=False)
-    async def list_incidents(
-        ctx: Context, status: Literal["open", "mitigated", "resolved"] | None = None, limit: LimitArg = 20
-    ) -> IncidentList:
-        """Incidents in the local record, most recently declared first."""
-        with tool_errors("listing incidents"):
-            found, truncated = await anyio.to_thread.run_sync(runtime_of(ctx).store.list_incidents, status, limit)
-        return IncidentList(
-            incidents=found, truncated=truncated, hint="Raise limit or filter by status." if truncated else ""
-        )
-
-    @record_tool(mcp, "Add to the timeline", idempotent=True)
-    async def append_timeline(
-        ctx: Context,
-        incident_id: IncidentId,
-        text: Annotated[str, Field(min_length=1, max_length=10_000)],
-        kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="e.g. note, finding, action, decision")] = "note",
-        occurred_at: Annotated[str, Field(description="When it happened: 'now', 'now-5m', RFC3339")] = "now",
-        actor: Annotated[str, Field(max_length=100)] = "",
-        dedup_key: Annotated[str | None, Field(max_length=200, description="Same key again adds nothing")] = None,
-    ) -> AppendResult:
-        """Add a note, finding, action or decision to an incident's timeline."""
-        runtime = runtime_of(ctx)
-        with tool_errors("appending to the timeline"):
-            entry = TimelineEntry(
-                source="human",
-                kind=kind,
-                text=text,
-                occurred_at=resolve_at(runtime, occurred_at),
-                actor=actor,
-                source_id=dedup_key,
-            )
-            event, created = await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, entry)
-        return AppendResult(event=event, created=created)
-
-    @read_only_tool(mcp, "Read the timeline", open_world=False)
-    async def get_timeline(
-        ctx: Context,
-        incident_id: IncidentId,
-        kinds: Annotated[list[str] | None, Field(description="Only these kinds, e.g. ['note','triage']")] = None,
-        sources: Annotated[list[str] | None, Field(description="Only these sources")] = None,
-        since: Annotated[str | None, Field(description="Window start: 'now-2h', RFC3339")] = None,
-        until: Annotated[str | None, Field(description="Window end; default now")] = None,
-        limit: LimitArg = 200,
-    ) -> Timeline:
-        """An incident's timeline in time order (UTC), optionally filtered by kind, source and window."""
-        runtime = runtime_of(ctx)
-        window = None
-        if since or until:
-            window = resolve_span(runtime, since or "now-365d", until or "now", timedelta(hours=1))
-        with tool_errors("reading the timeline"):
-            events, truncated = await anyio.to_thread.run_sync(
-                lambda: runtime.store.get_timeline(
-                    incident_id, kinds, sources, window.start if window else None, window.end if window else None, limit
-                )
-            )
-        return Timeline(
-            incident_id=incident_id,
-            window=window,
-            events=events,
-            truncated=truncated,
-            hint="More events exist: narrow since/until or kinds, or raise limit." if truncated else "",
-        )
+    record_tool(mcp, "Declare an incident", idempotent=False)(declare_incident)
+    read_only_tool(mcp, "Get an incident", open_world=False)(get_incident)
+    read_only_tool(mcp, "List incidents", open_world=False)(list_incidents)
+    record_tool(mcp, "Add to the timeline", idempotent=True)(append_timeline)
+    read_only_tool(mcp, "Read the timeline", open_world=False)(get_timeline)

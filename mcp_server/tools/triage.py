@@ -67,49 +67,52 @@ class SignalResult(Model):
     data_note: str = ""
 
 
+async def triage(
+    ctx: Context,
+    at: TimeArg = "now",
+    services: ServicesArg = None,
+    incident_id: Annotated[str | None, Field(description="Record this run on that incident's timeline")] = None,
+) -> TriageResult:
+    """One-page triage: which services are degraded against their daily/weekly baseline, likely roots vs
+    downstream symptoms, failing routes, recent deploys, provider incidents, firing alerts. Start here.
+    Show `summary_markdown` to the responder as is."""
+    runtime = runtime_of(ctx)
+    moment = resolve_at(runtime, at)
+    names = check_services(runtime, services) or None
+
+    async def progress(done: float, total: float, message: str) -> None:
+        await ctx.report_progress(done, total, message)
+
+    with tool_errors("triage"):
+        if incident_id:
+            await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
+        result = await run_triage(runtime, moment, names, progress)
+        if incident_id:
+            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, _triage_entry(result))
+    return result
+
+
+async def query_error_rate(
+    ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
+) -> SignalResult:
+    """Error ratio and traffic per service now, against the same window a day and a week earlier and
+    the preceding hour, with the significance of the change. One query per signal for all services."""
+    return await _signal_result(ctx, services, at, window, ("requests", "errors"), _error_row)
+
+
+async def query_latency(
+    ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
+) -> SignalResult:
+    """Latency p50/p95/p99 per service in ms now, against the same window a day and a week earlier and
+    the preceding hour; flags percentiles that rose a lot on enough traffic."""
+    return await _signal_result(ctx, services, at, window, ("requests", "p50", "p95", "p99"), _latency_row)
+
+
 def register(mcp: MCPServer) -> None:
     """Add the triage tools to ``mcp``."""
-
-    @read_only_tool(mcp, "Triage the incident")
-    async def triage(
-        ctx: Context,
-        at: TimeArg = "now",
-        services: ServicesArg = None,
-        incident_id: Annotated[str | None, Field(description="Record this run on that incident's timeline")] = None,
-    ) -> TriageResult:
-        """One-page triage: which services are degraded against their daily/weekly baseline, likely roots vs
-        downstream symptoms, failing routes, recent deploys, provider incidents, firing alerts. Start here.
-        Show `summary_markdown` to the responder as is."""
-        runtime = runtime_of(ctx)
-        moment = resolve_at(runtime, at)
-        names = check_services(runtime, services) or None
-
-        async def progress(done: float, total: float, message: str) -> None:
-            await ctx.report_progress(done, total, message)
-
-        with tool_errors("triage"):
-            if incident_id:
-                await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
-            result = await run_triage(runtime, moment, names, progress)
-            if incident_id:
-                await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, _triage_entry(result))
-        return result
-
-    @read_only_tool(mcp, "Error rate against baseline")
-    async def query_error_rate(
-        ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
-    ) -> SignalResult:
-        """Error ratio and traffic per service now, against the same window a day and a week earlier and
-        the preceding hour, with the significance of the change. One query per signal for all services."""
-        return await _signal_result(ctx, services, at, window, ("requests", "errors"), _error_row)
-
-    @read_only_tool(mcp, "Latency percentiles against baseline")
-    async def query_latency(
-        ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
-    ) -> SignalResult:
-        """Latency p50/p95/p99 per service in ms now, against the same window a day and a week earlier and
-        the preceding hour; flags percentiles that rose a lot on enough traffic."""
-        return await _signal_result(ctx, services, at, window, ("requests", "p50", "p95", "p99"), _latency_row)
+    read_only_tool(mcp, "Triage the incident")(triage)
+    read_only_tool(mcp, "Error rate against baseline")(query_error_rate)
+    read_only_tool(mcp, "Latency percentiles against baseline")(query_latency)
 
 
 async def _signal_result(

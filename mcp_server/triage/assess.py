@@ -32,6 +32,7 @@ from mcp_server.triage.stats import (
 NOW = "now"
 MOMENTS = (NOW, *BASELINE_NAMES)
 CYCLIC = ("day_ago", "week_ago")
+MIN_ROUTE_SHARE = 0.02
 QUANTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 Points = list[tuple[datetime, float | None]]
 
@@ -87,7 +88,7 @@ def assess(obs: Observation, policy: TriageConfig) -> ServiceVerdict:
         latency_p95_ms=latencies["p95"],
         latency_p99_ms=latencies["p99"],
         health=obs.health,
-        failing_routes=_routes(obs, policy) if errors.degraded else [],
+        failing_routes=_routes(obs, policy, errors.baseline) if errors.degraded else [],
         onset=_onset(obs, traffic, errors, latencies["p99"]) if degraded else None,
         sparkline=sparkline([v for _, v in obs.error_points]),
     )
@@ -199,9 +200,12 @@ def _delta(
     )
 
 
-def _routes(obs: Observation, policy: TriageConfig) -> list[RouteErrors]:
+def _routes(obs: Observation, policy: TriageConfig, base_ratio: float | None) -> list[RouteErrors]:
+    """Routes whose errors rose: a route failing at the service's usual rate is background, not a lead."""
     total = sum(errors for _, errors, _ in obs.routes) or 0.0
-    ranked = sorted(obs.routes, key=lambda r: r[1], reverse=True)[: policy.max_routes]
+    floor = (base_ratio or 0.0) * policy.error_ratio_factor
+    elevated = [r for r in obs.routes if r[2] is None or r[2] <= 0 or r[1] / r[2] > floor]
+    ranked = sorted(elevated, key=lambda r: r[1], reverse=True)[: policy.max_routes]
     return [
         RouteErrors(
             route=route,
@@ -210,7 +214,7 @@ def _routes(obs: Observation, policy: TriageConfig) -> list[RouteErrors]:
             share_of_errors=errors / total if total else 0.0,
         )
         for route, errors, requests in ranked
-        if errors > 0
+        if errors > 0 and errors >= MIN_ROUTE_SHARE * total  # background noise is not a failing route
     ]
 
 

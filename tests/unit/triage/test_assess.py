@@ -375,3 +375,12 @@ def test_failed_baseline_error_query_is_not_read_as_zero_errors():
     assert verdict.status == "unknown"
     assert verdict.error_ratio.day_ago is None and verdict.error_ratio.baseline is None
     assert any("baseline queries for errors failed" in r for r in verdict.reasons)
+
+
+def test_routes_failing_at_the_usual_rate_are_not_listed():
+    # Baseline error ratio is 0.5%; a route at 0.6% is background, one at 30% is the lead.
+    routes = [("/pay", 0.3, 1.0), ("/browse", 0.006, 1.0)]
+    v = assess(observe(requests=STEADY_REQUESTS, errors=RISING_ERRORS, routes=routes), POLICY)
+    assert v.error_ratio.baseline == pytest.approx(0.005)
+    assert [r.route for r in v.failing_routes] == ["/pay"]
+    assert v.failing_routes[0].share_of_errors == pytest.approx(0.3 / 0.306)
