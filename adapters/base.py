@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from adapters.models import (
     Alert,
+    ChangeSet,
     Deploy,
     HealthResult,
     HealthTarget,
@@ -25,8 +26,8 @@ from adapters.models import (
     TimeWindow,
 )
 
-Capability = Literal["metrics", "health", "deploys", "provider_events", "alerts"]
-CAPABILITIES: tuple[Capability, ...] = ("metrics", "health", "deploys", "provider_events", "alerts")
+Capability = Literal["metrics", "health", "deploys", "provider_events", "alerts", "changes"]
+CAPABILITIES: tuple[Capability, ...] = ("metrics", "health", "deploys", "provider_events", "alerts", "changes")
 
 
 class AdapterContext(BaseModel):
@@ -102,6 +103,18 @@ class AlertSource(Protocol):
 
     async def list_alerts(self, at: datetime) -> list[Alert]:
         """Alerts active at ``at``."""
+
+
+class ChangeSource(Protocol):
+    """Where the code of deployed services lives: answers what changed between two commits."""
+
+    name: str
+
+    def knows(self, repo: str) -> bool:
+        """Whether this source can answer for ``repo`` (owner/name, or a configured clone name)."""
+
+    async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
+        """Commits and files in ``base..head``; raise NotFoundError naming the missing commit."""
 
 
 STEP_DEFAULT = timedelta(minutes=1)

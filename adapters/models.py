@@ -128,6 +128,46 @@ class Deploy(Model):
     author: str = ""
     link: str = ""
     source: str = ""
+    repo: str = Field(default="", description="Repository of the deployed code: owner/name or a configured clone")
+    sha: str = Field(default="", description="Commit deployed")
+    previous_sha: str = Field(default="", description="Commit that was running before")
+
+
+ChangeKind = Literal["added", "modified", "deleted", "renamed"]
+FileCategory = Literal["code", "config", "dependency", "infrastructure", "migration", "feature_flag", "docs", "tests"]
+
+
+class ChangedFile(Model):
+    """One file changed between two commits, with what kind of file it is."""
+
+    path: str
+    change: ChangeKind
+    category: FileCategory
+    additions: int = 0
+    deletions: int = 0
+    previous_path: str = ""
+
+
+class Commit(Model):
+    """One commit of a change set (first line of its message only)."""
+
+    sha: str
+    author: str = ""
+    message: str = ""
+    committed_at: UtcDatetime | None = None
+
+
+class ChangeSet(Model):
+    """What a deploy changed: the commits and files between the previous and the deployed commit."""
+
+    repo: str
+    base: str
+    head: str
+    commits: list[Commit]
+    files: list[ChangedFile]
+    truncated: bool = False
+    note: str = Field(default="", description="e.g. history was rewritten and the merge base was used")
+    source: str = ""
 
 
 class ProviderEvent(Model):

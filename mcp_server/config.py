@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -30,6 +30,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DeployMethodName = Literal["kubectl", "helm", "argocd", "github_workflow", "git_revert"]
+
+
+class DeployMethod(_Strict):
+    """How a service is deployed, so a rollback plan can give the exact commands."""
+
+    method: DeployMethodName = "kubectl"
+    namespace: str = "default"
+    deployment: str = Field(default="", description="kubectl: the Deployment name (default: the service name)")
+    release: str = Field(default="", description="helm: the release name (default: the service name)")
+    app: str = Field(default="", description="argocd: the Application name (default: the service name)")
+    workflow: str = Field(default="", description="github_workflow: the workflow file, e.g. deploy.yml")
+    branch: str = Field(default="main", description="git_revert: the branch to revert on")
+
+
 class ServiceConfig(_Strict):
     """One service of the system under watch."""
 
@@ -39,6 +54,10 @@ class ServiceConfig(_Strict):
     health_expected_status: int = Field(default=200, ge=100, le=599)
     team: str = ""
     status_component: str = Field(default="", description="Public status-page component it maps to")
+    repo: str = Field(default="", description="Repository of its code: owner/name, or a git adapter's clone name")
+    paths: list[str] = Field(default_factory=list, description="Globs of the repo paths it owns")
+    routes: dict[str, list[str]] = Field(default_factory=dict, description="Route -> globs of the code serving it")
+    deploy: DeployMethod = Field(default_factory=DeployMethod)
 
     @field_validator("name")
     @classmethod
@@ -102,6 +121,15 @@ class TriageConfig(_Strict):
     max_routes: int = Field(default=5, ge=1, le=50)
 
 
+class DeploysConfig(_Strict):
+    """How deploy correlation picks and judges candidates."""
+
+    lookback_hours: float = Field(default=24, gt=0, le=24 * 14)
+    threshold: float = Field(default=0.35, gt=0, lt=1, description="Below this score: no deploy implicated")
+    time_half_life_minutes: float = Field(default=30, gt=0, description="A deploy this long before onset weighs half")
+    max_candidates: int = Field(default=20, ge=1, le=200)
+
+
 class StoreConfig(_Strict):
     """Where the incident record lives."""
 
@@ -132,6 +160,7 @@ class Config(_Strict):
     services: list[ServiceConfig] = Field(min_length=1)
     signals: SignalsConfig = Field(default_factory=SignalsConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
+    deploys: DeploysConfig = Field(default_factory=DeploysConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     adapters: dict[str, AdapterEntry] = Field(default_factory=dict)
     sources: dict[str, list[str]] = Field(default_factory=dict, description="capability -> adapter names")
