@@ -253,8 +253,13 @@ async def send(
     params: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
     credentials: Credentials | None = None,
+    passthrough: frozenset[int] = frozenset(),
 ) -> httpx.Response:
-    """Send one request; transport failures and non-2xx statuses become AdapterErrors."""
+    """Send one request; transport failures and non-2xx statuses become AdapterErrors.
+
+    Statuses in ``passthrough`` are returned instead, for an adapter whose backend gives them a
+    meaning of its own (GitHub's 403 is a rate limit or a missing permission, its 404 a hidden repo).
+    """
     creds = credentials or Credentials()
     where = {"adapter": adapter, "request": request_summary}
     try:
@@ -268,7 +273,8 @@ async def send(
     except httpx.TransportError as exc:
         reason = creds.mask(short_reason(exc))
         raise UnavailableError(f"cannot reach the backend: {reason}", **where, upstream=reason) from exc
-    raise_for_status(response, adapter=adapter, request_summary=request_summary, credentials=creds)
+    if response.status_code not in passthrough:
+        raise_for_status(response, adapter=adapter, request_summary=request_summary, credentials=creds)
     return response
 
 

@@ -131,6 +131,7 @@ class Deploy(Model):
     repo: str = Field(default="", description="Repository of the deployed code: owner/name or a configured clone")
     sha: str = Field(default="", description="Commit deployed")
     previous_sha: str = Field(default="", description="Commit that was running before")
+    detail: str = Field(default="", description="What the source adds, e.g. cancelled, or app health Degraded")
 
 
 ChangeKind = Literal["added", "modified", "deleted", "renamed"]
