@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.errors import AdapterError, ConfigError
+from mcp_server import cli_deploys
 from mcp_server.clock import InvalidTimeError, parse_time
 from mcp_server.config import CONFIG_ENV, Config, load_config
 from mcp_server.runtime import Runtime, open_runtime
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("serve", "run the MCP server over stdio"), ("doctor", "check every configured adapter")):
         sub.add_parser(name, help=text)
     sub.add_parser("scenarios", help="list the bundled scenarios")
+    cli_deploys.add_parsers(sub)
     for command in sub.choices.values():
         command.add_argument("--config", default=None, help=f"config file (default: ${CONFIG_ENV} or ./firstfifteen.yaml)")
         command.add_argument("--env", default=None, help="named environment in the config")
@@ -42,7 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (also used as the console-script entry point)."""
     args = _parser().parse_args(argv)
     try:
-        handler = {"demo": _demo, "triage": _triage, "serve": _serve, "doctor": _doctor, "scenarios": _scenarios}
+        handler = {
+            "demo": _demo,
+            "triage": _triage,
+            "serve": _serve,
+            "doctor": _doctor,
+            "scenarios": _scenarios,
+            "deploys": lambda a: cli_deploys.run_deploys(_config(a), a),
+            "rollback-plan": lambda a: cli_deploys.run_rollback_plan(_config(a), a),
+        }
         code = handler[args.command](args)
     except ConfigError as exc:
         print(f"firstfifteen: config error: {exc.describe()}", file=sys.stderr)
@@ -84,7 +94,27 @@ def _demo(args: argparse.Namespace) -> int:
     from mcp_server.demo import DEFAULT_SCENARIO, scenario_config
 
     config, note, anchor = scenario_config(args.scenario or DEFAULT_SCENARIO)
-    return asyncio.run(_run_triage(config, "now", None, args.json, data_note=note, reference=anchor))
+    return asyncio.run(_run_demo(config, args.json, data_note=note, reference=anchor))
+
+
+async def _run_demo(config: Config, as_json: bool, **runtime_args) -> int:  # noqa: ANN003
+    """Triage, then the ranked deploy suspects, then a rollback plan for the first of them."""
+    from mcp_server.deploys.correlate import incident_from_triage, rank_incident
+    from mcp_server.deploys.plan import plan_rollback
+
+    async with open_runtime(config, **runtime_args) as runtime:
+        at = runtime.reference_time()
+        result = await run_triage(runtime, at, None, _progress)
+        ranking = await rank_incident(runtime, at, incident_from_triage(result, None, None))
+        top = ranking.candidates[0].deploy.id if ranking.verdict == "deploy_implicated" else None
+        plan = await plan_rollback(runtime, top, at) if top else None
+    if as_json:
+        parts = {"triage": result, "deploy_ranking": ranking, "rollback_plan": plan}
+        _print_triage(json.dumps({k: v.model_dump(mode="json") if v else None for k, v in parts.items()}, indent=2), "", True)
+    else:
+        pages = [result.summary_markdown, ranking.summary_markdown] + ([plan.summary_markdown] if plan else [])
+        _print_triage("", "\n".join(pages), False)
+    return 0
 
 
 def _triage(args: argparse.Namespace) -> int:

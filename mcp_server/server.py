@@ -16,7 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_server import __version__
 from mcp_server.config import Config
 from mcp_server.runtime import Runtime, open_runtime
-from mcp_server.tools import context, incidents, triage
+from mcp_server.tools import context, deploys, incidents, triage
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Category:
 CATEGORIES: list[Category] = [
     Category("triage", triage.register, "triage first; query_error_rate and query_latency to drill down"),
     Category("context", context.register, "check_health, list_deploys, list_provider_events, list_active_alerts"),
+    Category("deploys", deploys.register, "rank_deploys next to triage; get_deploy_changes on the top suspect; "
+             "rollback_plan drafts (never runs) a rollback"),
     Category("incidents", incidents.register, "declare_incident, then append_timeline/get_timeline to keep the record"),
 ]
 

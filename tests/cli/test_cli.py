@@ -30,7 +30,7 @@ def test_demo_prints_the_one_page_triage(capsys):
 @pytest.mark.parametrize("name", list_scenarios())
 def test_demo_json_matches_each_scenarios_expectations(capsys, name):
     assert main(["demo", "--scenario", name, "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["triage"]
     expected = load_scenario(name).expected
     assert sorted(result["degraded"]) == sorted(expected.degraded)
     assert sorted(result["likely_roots"]) == sorted(expected.roots)

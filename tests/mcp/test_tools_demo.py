@@ -14,6 +14,7 @@ pytestmark = pytest.mark.anyio
 READ_ONLY = {
     "triage", "query_error_rate", "query_latency", "check_health", "list_deploys",
     "list_provider_events", "list_active_alerts", "get_incident", "list_incidents", "get_timeline",
+    "get_deploy_changes", "rank_deploys", "rollback_plan",
 }
 RECORD_WRITES = {"declare_incident", "append_timeline"}
 

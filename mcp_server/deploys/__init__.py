@@ -1,0 +1,1 @@
+"""Deploy correlation: candidates, features, ranking and rollback plans."""

@@ -1,0 +1,207 @@
+"""Deploy correlation end to end: the incident from triage, the deploys from every source, their change sets, the ranking.
+
+The onset is when the degraded signal first left its baseline (from triage), not when the page
+fired; a caller who knows better passes ``onset`` and ``services``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapters.errors import AdapterError, NotFoundError
+from adapters.models import ChangeSet, Deploy, SourceStatus, TimeWindow
+from mcp_server.clock import align_to_minute
+from mcp_server.deploys.features import RankContext
+from mcp_server.deploys.models import Ranking
+from mcp_server.deploys.rank import rank, split_candidates
+from mcp_server.deploys.summary import render_ranking
+from mcp_server.runtime import Progress, Runtime, no_progress
+from mcp_server.triage.collect import collect, make_plan
+from mcp_server.triage.engine import run_triage
+from mcp_server.triage.models import TriageResult
+
+CHANGE_CONCURRENCY = 8
+
+
+@dataclass
+class Incident:
+    """What the ranking needs to know about the incident."""
+
+    onset: datetime
+    onset_source: str
+    affected: list[str]
+    roots: list[str]
+    failing_routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    statuses: list[SourceStatus] = field(default_factory=list)
+    nothing_degraded: bool = False
+
+
+def incident_from_triage(result: TriageResult, services: list[str] | None, onset: datetime | None) -> Incident:
+    """Affected services, roots, failing routes and the onset, as triage measured them."""
+    wanted = set(services or [])
+    degraded = [v for v in result.services if v.status == "degraded" and (not wanted or v.service in wanted)]
+    roots = [v.service for v in degraded if v.role == "likely_root"] or [v.service for v in degraded]
+    onsets = [v.onset for v in degraded if v.onset is not None and v.service in roots]
+    onsets = onsets or [v.onset for v in degraded if v.onset is not None]
+    chosen = onset or (min(onsets) if onsets else result.window.start)
+    source = "given" if onset else ("triage signal" if onsets else "start of the triage window")
+    return Incident(
+        onset=chosen,
+        onset_source=source,
+        affected=[v.service for v in degraded] or sorted(wanted),
+        roots=roots or sorted(wanted),
+        failing_routes={v.service: tuple(r.route for r in v.failing_routes) for v in degraded if v.failing_routes},
+        statuses=list(result.sources),
+        nothing_degraded=not degraded,
+    )
+
+
+async def fetch_deploys(runtime: Runtime, window: TimeWindow) -> tuple[list[Deploy], list[SourceStatus]]:
+    """Deploys overlapping ``window`` from every deploy source, deduplicated by id."""
+    plan = make_plan(runtime, window.end)
+    plan.deploys = window
+    collected = await collect(runtime, plan, [], no_progress, signals=(), capabilities=("deploys",))
+    unique = {d.id: d for d in collected.deploys}
+    return sorted(unique.values(), key=lambda d: d.started_at, reverse=True), collected.statuses
+
+
+def change_source_for(runtime: Runtime, repo: str) -> Any | None:
+    """The first change source that knows ``repo``."""
+    return next((s for s in runtime.sources("changes") if repo and s.knows(repo)), None)
+
+
+async def fetch_changes(
+    runtime: Runtime, deploys: list[Deploy]
+) -> tuple[dict[str, ChangeSet], dict[str, str], list[SourceStatus]]:
+    """Change sets of the deploys that name a repo and both commits, concurrently, within the deadline."""
+    gate = asyncio.Semaphore(CHANGE_CONCURRENCY)
+    deadline = time.monotonic() + runtime.config.triage.deadline_seconds
+    changes: dict[str, ChangeSet] = {}
+    errors: dict[str, str] = {}
+    stats: dict[str, list[str]] = {}
+
+    async def one(deploy: Deploy) -> None:
+        source = change_source_for(runtime, deploy.repo)
+        if source is None or not (deploy.sha and deploy.previous_sha):
+            errors[deploy.id] = _why_no_changes(deploy, source)
+            return
+        async with gate:
+            try:
+                remaining = max(0.1, deadline - time.monotonic())
+                changes[deploy.id] = await asyncio.wait_for(
+                    source.get_changes(deploy.repo, deploy.previous_sha, deploy.sha), remaining
+                )
+                stats.setdefault(source.name, []).append("")
+            except TimeoutError:
+                errors[deploy.id] = f"{source.name}: no answer within the deadline"
+                stats.setdefault(source.name, []).append(errors[deploy.id])
+            except AdapterError as exc:
+                errors[deploy.id] = exc.describe()
+                stats.setdefault(source.name, []).append(errors[deploy.id])
+
+    await asyncio.gather(*(one(d) for d in deploys))
+    return changes, errors, [_change_status(name, outcomes) for name, outcomes in stats.items()]
+
+
+def _why_no_changes(deploy: Deploy, source: Any | None) -> str:
+    if not (deploy.sha and deploy.previous_sha):
+        return "the deploy source gave no previous and deployed commit"
+    return f"no change source knows repo {deploy.repo!r}" if deploy.repo else "the deploy names no repo"
+
+
+def _change_status(name: str, outcomes: list[str]) -> SourceStatus:
+    failures = [o for o in outcomes if o]
+    return SourceStatus(
+        source=name,
+        capability="changes",
+        status="error" if failures else "ok",
+        detail=failures[0] if failures else "",
+        queries=len(outcomes),
+    )
+
+
+async def correlate(
+    runtime: Runtime,
+    at: datetime,
+    services: list[str] | None = None,
+    onset: datetime | None = None,
+    progress: Progress = no_progress,
+) -> Ranking:
+    """Rank the deploys before the incident's onset by how likely each caused it."""
+    config = runtime.config
+    names = [config.service(s).name for s in services] if services else None
+    at = align_to_minute(at)
+    if onset is not None and names:
+        incident = Incident(onset=onset, onset_source="given", affected=names, roots=names)
+    else:
+        incident = incident_from_triage(await run_triage(runtime, at, None, progress), names, onset)
+    return await rank_incident(runtime, at, incident)
+
+
+async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> Ranking:
+    """Fetch deploys and changes around ``incident`` and rank them."""
+    settings = runtime.config.deploys
+    lookback = timedelta(hours=settings.lookback_hours)
+    window = TimeWindow(start=incident.onset - lookback, end=max(at, incident.onset + timedelta(minutes=1)))
+    deploys, deploy_statuses = await fetch_deploys(runtime, window)
+    candidates, excluded = split_candidates(deploys, incident.onset, lookback)
+    changes, errors, change_statuses = await fetch_changes(runtime, candidates)
+    ctx = RankContext(
+        onset=incident.onset,
+        affected=frozenset(incident.affected),
+        roots=frozenset(incident.roots),
+        services={s.name: s for s in runtime.config.services},
+        failing_routes=incident.failing_routes,
+        half_life_minutes=settings.time_half_life_minutes,
+    )
+    ranked = rank(candidates, changes, errors, ctx)
+    verdict, reason = _verdict(ranked, incident, settings.threshold)
+    shown = ranked[: settings.max_candidates]
+    result = Ranking(
+        verdict=verdict,
+        verdict_reason=reason,
+        onset=incident.onset,
+        onset_source=incident.onset_source,
+        affected=incident.affected,
+        likely_roots=incident.roots,
+        window=TimeWindow(start=window.start, end=incident.onset),
+        candidates=shown,
+        excluded=excluded,
+        threshold=settings.threshold,
+        sources=incident.statuses + deploy_statuses + change_statuses,
+        truncated=len(ranked) > len(shown),
+        hint=f"{len(ranked)} candidates; only the top {len(shown)} are listed" if len(ranked) > len(shown) else "",
+        data_note=runtime.data_note,
+    )
+    return result.model_copy(update={"summary_markdown": render_ranking(result)})
+
+
+def _verdict(ranked: list, incident: Incident, threshold: float) -> tuple[str, str]:  # noqa: ANN001
+    if incident.nothing_degraded and incident.onset_source != "given":
+        return "no_deploy_implicated", "triage found nothing degraded, so no deploy can be tied to an incident"
+    if not ranked:
+        return "no_deploy_implicated", "no deploy started before the onset within the lookback"
+    top = ranked[0]
+    if top.score < threshold:
+        return "no_deploy_implicated", f"the best candidate scores {top.score:.2f}, under the {threshold:.2f} threshold"
+    return "deploy_implicated", f"{top.deploy.id} ({top.deploy.service}) scores {top.score:.2f}, {top.confidence} confidence"
+
+
+async def find_deploy(runtime: Runtime, deploy_id: str, at: datetime) -> tuple[Deploy, list[Deploy]]:
+    """The deploy with ``deploy_id`` within the lookback before ``at``, and every deploy of that window."""
+    lookback = timedelta(hours=runtime.config.deploys.lookback_hours)
+    deploys, statuses = await fetch_deploys(runtime, TimeWindow.ending_at(at, lookback * 2))
+    for deploy in deploys:
+        if deploy.id == deploy_id:
+            return deploy, deploys
+    failed = [s.detail for s in statuses if s.status != "ok"]
+    recent = ", ".join(d.id for d in deploys[:10]) or "none"
+    raise NotFoundError(
+        f"no deploy {deploy_id!r} in the {lookback * 2} before {at.isoformat()}",
+        hint=f"Use a deploy id from list_deploys (recent: {recent})."
+        + (f" Some deploy sources failed: {failed[0][:200]}" if failed else ""),
+    )

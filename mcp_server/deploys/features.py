@@ -1,0 +1,192 @@
+"""Score one deploy against one incident, feature by feature; each feature is shown on its own.
+
+Features (weights in WEIGHTS; every score is 0..1 with a reason a person can check):
+- service: the deploy is to a likely root (1.0) or another degraded service (0.8), or its files are
+  owned by one (0.9, for monorepos).
+- upstream: the deployed service is a dependency of a likely root (1.0 direct, 0.6 two hops, 0.3 further;
+  half that below a symptom, whose degradation its root already explains).
+- routes: a changed file serves one of the failing routes (route globs in the config, else route
+  segments matched to path parts).
+- change_kind: config and feature flags weigh most, then dependencies, infrastructure, migrations, code;
+  docs and tests nothing.
+- timing: halves every ``half_life`` minutes between the deploy's finish and the onset; a deploy
+  still rolling out at the onset scores 1.
+- status: a failed, partial or rolled-back rollout.
+- size: lines changed, on a log scale.
+A change set of only docs and tests is gated: its total is multiplied by HARMLESS_FACTOR.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from adapters.models import ChangeSet, Deploy
+from mcp_server.config import ServiceConfig
+from mcp_server.deploys.models import Feature
+from mcp_server.deploys.ownership import routes_touched, services_owning
+
+WEIGHTS = {
+    "service": 0.30,
+    "upstream": 0.20,
+    "routes": 0.20,
+    "change_kind": 0.10,
+    "timing": 0.15,
+    "status": 0.05,
+    "size": 0.05,
+}
+KIND_RISK = {
+    "config": 1.0, "feature_flag": 1.0, "dependency": 0.9, "infrastructure": 0.8, "migration": 0.8,
+    "code": 0.6, "tests": 0.0, "docs": 0.0,
+}
+UNKNOWN_KIND_SCORE = 0.4
+HARMLESS_FACTOR = 0.25
+
+
+@dataclass(frozen=True)
+class RankContext:
+    """What the incident looks like, for scoring deploys against it."""
+
+    onset: datetime
+    affected: frozenset[str]
+    roots: frozenset[str]
+    services: Mapping[str, ServiceConfig]
+    failing_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    codeowners: Sequence[object] = ()
+    half_life_minutes: float = 30.0
+
+
+def minutes_before_onset(deploy: Deploy, onset: datetime) -> float | None:
+    """Minutes from the deploy's finish to the onset; None when it was still rolling out at the onset."""
+    if deploy.finished_at is None or deploy.finished_at > onset:
+        return None
+    return (onset - deploy.finished_at).total_seconds() / 60
+
+
+def score_features(deploy: Deploy, changes: ChangeSet | None, ctx: RankContext) -> list[Feature]:
+    """Every feature of one deploy, in a fixed order."""
+    return [
+        _service(deploy, changes, ctx),
+        _upstream(deploy, ctx),
+        _routes(changes, ctx),
+        _change_kind(changes),
+        _timing(deploy, ctx),
+        _status(deploy),
+        _size(changes),
+    ]
+
+
+def total_score(features: Sequence[Feature], changes: ChangeSet | None) -> float:
+    """The weighted mean of the features, gated down when only docs and tests changed."""
+    weight = sum(f.weight for f in features)
+    score = sum(f.score * f.weight for f in features) / weight if weight else 0.0
+    return score * HARMLESS_FACTOR if changes is not None and _harmless(changes) else score
+
+
+def _feature(name: str, score: float, reason: str) -> Feature:
+    return Feature(name=name, score=round(max(0.0, min(1.0, score)), 4), weight=WEIGHTS[name], reason=reason)  # type: ignore[arg-type]
+
+
+def _service(deploy: Deploy, changes: ChangeSet | None, ctx: RankContext) -> Feature:
+    if deploy.service in ctx.roots:
+        return _feature("service", 1.0, f"deploys {deploy.service}, a likely root of the incident")
+    if deploy.service in ctx.affected:
+        return _feature("service", 0.8, f"deploys {deploy.service}, which is degraded")
+    for changed in changes.files if changes else []:
+        owners = services_owning(changed.path, list(ctx.services.values()), ctx.codeowners) & ctx.affected
+        if owners:
+            return _feature("service", 0.9, f"{changed.path} belongs to degraded {', '.join(sorted(owners))}")
+    return _feature("service", 0.0, f"deploys {deploy.service}, which is not degraded")
+
+
+def _upstream(deploy: Deploy, ctx: RankContext) -> Feature:
+    if deploy.service in ctx.affected:
+        return _feature("upstream", 0.0, "the deployed service is itself degraded (see service)")
+    for origins, factor, role in ((ctx.roots, 1.0, "likely root"), (ctx.affected, 0.5, "symptom")):
+        hops = _hops_to(deploy.service, origins, ctx)
+        if hops is not None:
+            score = {1: 1.0, 2: 0.6}.get(hops[0], 0.3) * factor
+            plural = "s" if hops[0] > 1 else ""
+            return _feature("upstream", score, f"{role} {hops[1]} depends on {deploy.service} ({hops[0]} hop{plural})")
+    return _feature("upstream", 0.0, f"no degraded service depends on {deploy.service}")
+
+
+def _hops_to(target: str, origins: frozenset[str], ctx: RankContext) -> tuple[int, str] | None:
+    """Fewest dependency hops from one of ``origins`` down to ``target``, and that origin.
+
+    A symptom's dependencies weigh half: its degradation is already explained by its root.
+    """
+    frontier = [(name, name) for name in sorted(origins)]
+    seen = set(origins)
+    for hops in range(1, len(ctx.services) + 1):
+        following = []
+        for origin, current in frontier:
+            for dependency in ctx.services[current].depends_on if current in ctx.services else []:
+                if dependency == target:
+                    return hops, origin
+                if dependency not in seen:
+                    seen.add(dependency)
+                    following.append((origin, dependency))
+        if not following:
+            return None
+        frontier = following
+    return None
+
+
+def _routes(changes: ChangeSet | None, ctx: RankContext) -> Feature:
+    if not any(ctx.failing_routes.values()):
+        return _feature("routes", 0.0, "no failing routes known to match against")
+    if changes is None:
+        return _feature("routes", 0.0, "changes unavailable: cannot match files to the failing routes")
+    for changed in changes.files:
+        for service, failing in ctx.failing_routes.items():
+            config = ctx.services.get(service)
+            touched = set(routes_touched(changed.path, config)) & set(failing) if config else set()
+            if touched:
+                return _feature("routes", 1.0, f"{changed.path} serves failing {service} {', '.join(sorted(touched))}")
+    return _feature("routes", 0.0, "no changed file serves a failing route")
+
+
+def _change_kind(changes: ChangeSet | None) -> Feature:
+    if changes is None:
+        return _feature("change_kind", UNKNOWN_KIND_SCORE, "changes unavailable: kind unknown")
+    counts: dict[str, int] = {}
+    for changed in changes.files:
+        counts[changed.category] = counts.get(changed.category, 0) + 1
+    if not counts:
+        return _feature("change_kind", 0.0, "no files changed")
+    riskiest = max(counts, key=lambda c: KIND_RISK[c])
+    listing = ", ".join(f"{n} {c}" for c, n in sorted(counts.items(), key=lambda kv: -KIND_RISK[kv[0]]))
+    return _feature("change_kind", KIND_RISK[riskiest], f"changes {listing}")
+
+
+def _timing(deploy: Deploy, ctx: RankContext) -> Feature:
+    minutes = minutes_before_onset(deploy, ctx.onset)
+    if minutes is None:
+        return _feature("timing", 1.0, "still rolling out at the onset")
+    score = 0.5 ** (minutes / ctx.half_life_minutes)
+    return _feature("timing", score, f"finished {minutes:.0f} min before the onset")
+
+
+def _status(deploy: Deploy) -> Feature:
+    scores = {"failed": 1.0, "in_progress": 0.8, "rolled_back": 0.5, "succeeded": 0.0}
+    reasons = {
+        "failed": "the rollout failed: a partly applied change",
+        "in_progress": "a partial rollout",
+        "rolled_back": "it was rolled back: the change was live for a while",
+        "succeeded": "the rollout succeeded",
+    }
+    return _feature("status", scores[deploy.status], reasons[deploy.status])
+
+
+def _size(changes: ChangeSet | None) -> Feature:
+    if changes is None:
+        return _feature("size", 0.0, "changes unavailable: size unknown")
+    lines = sum(f.additions + f.deletions for f in changes.files)
+    return _feature("size", math.log10(1 + lines) / 4, f"{lines} lines in {len(changes.files)} files")
+
+
+def _harmless(changes: ChangeSet) -> bool:
+    return bool(changes.files) and all(f.category in ("docs", "tests") for f in changes.files)

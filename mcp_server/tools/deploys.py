@@ -1,0 +1,127 @@
+"""Deploy correlation tools: a deploy's change set, the ranked suspects, and a rollback plan (a draft only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
+
+from adapters.models import ChangeSet, Deploy, Model
+from mcp_server.deploys.correlate import correlate, fetch_changes, find_deploy
+from mcp_server.deploys.models import Ranking, RollbackPlan
+from mcp_server.deploys.plan import plan_rollback
+from mcp_server.store.models import TimelineEntry
+from mcp_server.tools.common import (
+    ServicesArg,
+    TimeArg,
+    cap,
+    check_services,
+    read_only_tool,
+    resolve_at,
+    runtime_of,
+    tool_errors,
+)
+
+DeployId = Annotated[str, Field(min_length=1, max_length=300, description="A deploy id from list_deploys")]
+IncidentArg = Annotated[str | None, Field(description="Record the result on this incident's timeline")]
+MAX_FILES = 200
+
+
+class DeployChanges(Model):
+    """A deploy and what it changed."""
+
+    deploy: Deploy
+    changes: ChangeSet | None
+    truncated: bool
+    hint: str = ""
+    error: str = ""
+    data_note: str = ""
+
+
+async def get_deploy_changes(ctx: Context, deploy_id: DeployId, at: TimeArg = "now") -> DeployChanges:
+    """The commits and files a deploy changed (previous..deployed commit), each file classified:
+    code, config, dependency, infrastructure, migration, feature_flag, docs, tests."""
+    runtime = runtime_of(ctx)
+    moment = resolve_at(runtime, at)
+    with tool_errors("finding the deploy"):
+        deploy, _ = await find_deploy(runtime, deploy_id, moment)
+    changes, errors, _ = await fetch_changes(runtime, [deploy])
+    found = changes.get(deploy.id)
+    if found is None:
+        return DeployChanges(deploy=deploy, changes=None, truncated=False, error=errors.get(deploy.id, ""),
+                             data_note=runtime.data_note)
+    files, cut = cap(found.files, MAX_FILES)
+    return DeployChanges(
+        deploy=deploy,
+        changes=found.model_copy(update={"files": files, "truncated": found.truncated or cut}),
+        truncated=found.truncated or cut,
+        hint=f"{len(found.files)} files; only the first {MAX_FILES} are listed" if cut else "",
+        data_note=runtime.data_note,
+    )
+
+
+async def rank_deploys(
+    ctx: Context,
+    at: TimeArg = "now",
+    services: ServicesArg = None,
+    onset: Annotated[str | None, Field(description="When the incident began, if known better than triage's onset")] = None,
+    incident_id: IncidentArg = None,
+) -> Ranking:
+    """Rank the deploys of the last 24 h by how likely each caused the incident, with per-feature reasons,
+    or say "no deploy implicated". The onset comes from triage unless given. Run alongside triage."""
+    runtime = runtime_of(ctx)
+    moment = resolve_at(runtime, at)
+    names = check_services(runtime, services) or None
+    start = resolve_at(runtime, onset) if onset else None
+    with tool_errors("ranking deploys"):
+        if incident_id:
+            await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
+        ranking = await correlate(runtime, moment, names, start)
+        if incident_id:
+            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, _ranking_entry(ranking))
+    return ranking
+
+
+async def rollback_plan(ctx: Context, deploy_id: DeployId, at: TimeArg = "now", incident_id: IncidentArg = None) -> RollbackPlan:
+    """A DRAFT plan to roll back one deploy: target version, exact commands, expected duration, risk with
+    reasons, verification queries and abort criteria. Executes nothing; the responder decides."""
+    runtime = runtime_of(ctx)
+    moment = resolve_at(runtime, at)
+    with tool_errors("planning the rollback"):
+        if incident_id:
+            await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
+        plan = await plan_rollback(runtime, deploy_id, moment)
+        if incident_id:
+            entry = TimelineEntry(
+                source="firstfifteen", kind="rollback_plan", actor="firstfifteen",
+                text=f"rollback plan drafted for {plan.deploy.id} ({plan.service} -> {plan.target_version}), risk {plan.risk}",
+                details={"deploy_id": plan.deploy.id, "risk": plan.risk, "target": plan.target_version},
+            )
+            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, entry)
+    return plan
+
+
+def _ranking_entry(ranking: Ranking) -> TimelineEntry:
+    top = ranking.candidates[0] if ranking.candidates else None
+    text = (
+        f"deploy ranking: top suspect {top.deploy.id} ({top.deploy.service}) score {top.score:.2f}"
+        if ranking.verdict == "deploy_implicated" and top
+        else f"deploy ranking: no deploy implicated ({ranking.verdict_reason})"
+    )
+    return TimelineEntry(
+        source="firstfifteen", kind="deploy_ranking", actor="firstfifteen", text=text,
+        details={
+            "onset": ranking.onset.isoformat(),
+            "verdict": ranking.verdict,
+            "top": [{"id": c.deploy.id, "score": c.score} for c in ranking.candidates[:5]],
+        },
+    )
+
+
+def register(mcp: MCPServer) -> None:
+    """Add the deploy correlation tools to ``mcp``."""
+    read_only_tool(mcp, "A deploy's changes")(get_deploy_changes)
+    read_only_tool(mcp, "Rank deploys as suspects")(rank_deploys)
+    read_only_tool(mcp, "Draft a rollback plan")(rollback_plan)
