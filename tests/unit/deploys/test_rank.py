@@ -1,0 +1,160 @@
+"""Ranking deploys against an incident: each feature on its own, candidates, order and verdict."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.models import ChangedFile, ChangeSet, Deploy
+from mcp_server.config import ServiceConfig
+from mcp_server.deploys.correlate import Incident, _verdict
+from mcp_server.deploys.features import HARMLESS_FACTOR, WEIGHTS, RankContext, score_features, total_score
+from mcp_server.deploys.rank import confidence, rank, split_candidates
+
+ONSET = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
+SERVICES = {
+    "frontend": ServiceConfig(name="frontend", depends_on=["checkout", "search"]),
+    "checkout": ServiceConfig(name="checkout", depends_on=["payments"], paths=["services/checkout/**"],
+                              routes={"/pay": ["services/checkout/pay/**"]}),
+    "payments": ServiceConfig(name="payments", depends_on=["ledger"]),
+    "ledger": ServiceConfig(name="ledger"),
+    "search": ServiceConfig(name="search", depends_on=["index"]),
+    "index": ServiceConfig(name="index"),
+}
+
+
+def ctx(**changes) -> RankContext:
+    base = dict(onset=ONSET, affected=frozenset({"checkout", "frontend"}), roots=frozenset({"checkout"}),
+                services=SERVICES, failing_routes={"checkout": ("/pay",)}, half_life_minutes=30.0)
+    base.update(changes)
+    return RankContext(**base)
+
+
+def deploy(id_: str, service: str, finished_before: float | None, started_before: float = 60,
+           status: str = "succeeded") -> Deploy:
+    started = ONSET - timedelta(minutes=started_before)
+    finished = None if finished_before is None else ONSET - timedelta(minutes=finished_before)
+    return Deploy(id=id_, service=service, started_at=started, finished_at=finished, status=status)  # type: ignore[arg-type]
+
+
+def changes(*files: tuple[str, str, int]) -> ChangeSet:
+    return ChangeSet(repo="acme/shop", base="a", head="b", commits=[], files=[
+        ChangedFile(path=p, change="modified", category=c, additions=n, deletions=0) for p, c, n in files  # type: ignore[arg-type]
+    ])
+
+
+def feature(deploy_: Deploy, change_set: ChangeSet | None, name: str, context: RankContext | None = None):
+    return next(f for f in score_features(deploy_, change_set, context or ctx()) if f.name == name)
+
+
+def test_candidates_exclude_deploys_after_the_onset_and_keep_rollouts_in_flight():
+    after = deploy("after", "checkout", None, started_before=-5)
+    rolling = deploy("rolling", "checkout", None, started_before=40)
+    finished_later = deploy("straddle", "checkout", -3, started_before=10)  # finished after the onset
+    old = deploy("old", "checkout", 60 * 30, started_before=60 * 30 + 5)
+    done = deploy("done", "checkout", 5)
+    chosen, excluded = split_candidates([after, rolling, finished_later, old, done], ONSET, timedelta(hours=24))
+    assert [d.id for d in chosen] == ["rolling", "straddle", "done"]
+    assert {e.deploy_id: e.reason for e in excluded} == {"after": "started after the onset", "old": "older than the lookback"}
+
+
+@pytest.mark.parametrize(("minutes", "score"), [(0, 1.0), (30, 0.5), (60, 0.25), (None, 1.0)])
+def test_timing_halves_every_half_life(minutes, score):
+    f = feature(deploy("d", "ledger", minutes), None, "timing")
+    assert f.score == pytest.approx(score, abs=1e-3)
+    assert ("still rolling out" in f.reason) == (minutes is None)
+
+
+@pytest.mark.parametrize(("service", "score"), [("checkout", 1.0), ("frontend", 0.8), ("ledger", 0.0)])
+def test_service_feature(service, score):
+    assert feature(deploy("d", service, 5), None, "service").score == score
+
+
+def test_service_feature_sees_monorepo_paths_owned_by_an_affected_service():
+    monorepo = changes(("services/checkout/pay/handler.py", "code", 10))
+    f = feature(deploy("d", "platform", 5), monorepo, "service")
+    assert f.score == 0.9 and "services/checkout/pay/handler.py" in f.reason
+
+
+@pytest.mark.parametrize(
+    ("service", "score", "fragment"),
+    [("payments", 1.0, "likely root checkout"), ("ledger", 0.6, "2 hops"), ("search", 0.5, "symptom frontend"),
+     ("index", 0.3, "symptom frontend"), ("checkout", 0.0, "itself degraded")],
+)
+def test_upstream_feature_weighs_dependencies_of_roots_over_those_of_symptoms(service, score, fragment):
+    f = feature(deploy("d", service, 5), None, "upstream")
+    assert f.score == pytest.approx(score) and fragment in f.reason
+
+
+def test_routes_feature_matches_changed_files_to_failing_routes():
+    hit = feature(deploy("d", "checkout", 5), changes(("services/checkout/pay/api.py", "code", 5)), "routes")
+    miss = feature(deploy("d", "checkout", 5), changes(("services/checkout/cart/api.py", "code", 5)), "routes")
+    blind = feature(deploy("d", "checkout", 5), changes(("x.py", "code", 5)), "routes", ctx(failing_routes={}))
+    assert (hit.score, miss.score, blind.score) == (1.0, 0.0, 0.0)
+    assert "/pay" in hit.reason and "no failing routes known" in blind.reason
+
+
+@pytest.mark.parametrize(
+    ("files", "score"),
+    [((("config/pool.yaml", "config", 1),), 1.0), ((("requirements.txt", "dependency", 1),), 0.9),
+     ((("src/a.py", "code", 1), ("docs/a.md", "docs", 1)), 0.6), ((("docs/a.md", "docs", 1),), 0.0)],
+)
+def test_change_kind_feature(files, score):
+    assert feature(deploy("d", "checkout", 5), changes(*files), "change_kind").score == score
+
+
+def test_unknown_changes_are_neutral_not_innocent():
+    d = deploy("d", "checkout", 5)
+    assert feature(d, None, "change_kind").score == 0.4
+    assert "unavailable" in feature(d, None, "routes").reason
+
+
+def test_docs_and_tests_only_changes_are_gated_down():
+    d = deploy("d", "checkout", 5)
+    docs = changes(("docs/runbook.md", "docs", 40), ("tests/test_pay.py", "tests", 20))
+    code = changes(("src/pay.py", "code", 40), ("tests/test_pay.py", "tests", 20))
+    features_docs = score_features(d, docs, ctx())
+    plain = sum(f.score * f.weight for f in features_docs) / sum(WEIGHTS.values())
+    assert total_score(features_docs, docs) == pytest.approx(plain * HARMLESS_FACTOR)
+    assert total_score(score_features(d, code, ctx()), code) > 2 * total_score(features_docs, docs)
+
+
+@pytest.mark.parametrize(("status", "score"), [("failed", 1.0), ("in_progress", 0.8), ("rolled_back", 0.5), ("succeeded", 0.0)])
+def test_status_feature(status, score):
+    assert feature(deploy("d", "ledger", 5, status=status), None, "status").score == score
+
+
+def test_culprit_is_neither_the_latest_nor_the_largest():
+    culprit = deploy("config-change", "checkout", 25)
+    latest_and_largest = deploy("big-refactor", "index", 2)
+    sets = {
+        "config-change": changes(("services/checkout/config/pool.yaml", "config", 2)),
+        "big-refactor": changes(*[(f"index/src/m{i}.py", "code", 400) for i in range(30)]),
+    }
+    ranked = rank([latest_and_largest, culprit], sets, {}, ctx())
+    assert [c.deploy.id for c in ranked] == ["config-change", "big-refactor"]
+    assert ranked[0].changes is not None and ranked[0].changes.categories == {"config": 1}
+    assert ranked[0].score > ranked[1].score
+
+
+def test_rank_reports_missing_changes():
+    ranked = rank([deploy("d", "checkout", 5)], {}, {"d": "github: 404"}, ctx())
+    assert ranked[0].changes is None and ranked[0].changes_error == "github: 404"
+
+
+@pytest.mark.parametrize(("score", "lead", "level"), [(0.7, 0.2, "high"), (0.7, 0.05, "medium"), (0.3, 0.12, "medium"), (0.3, 0.02, "low")])
+def test_confidence(score, lead, level):
+    assert confidence(score, lead) == level
+
+
+def test_verdict_says_no_deploy_when_nothing_scores_above_the_threshold():
+    incident = Incident(onset=ONSET, onset_source="triage signal", affected=["checkout"], roots=["checkout"])
+    weak = rank([deploy("docs", "ledger", 200)], {"docs": changes(("docs/a.md", "docs", 1))}, {}, ctx())
+    verdict, reason = _verdict(weak, incident, 0.35)
+    assert verdict == "no_deploy_implicated" and "under the 0.35 threshold" in reason
+    assert _verdict([], incident, 0.35)[0] == "no_deploy_implicated"
+    strong = rank([deploy("bad", "checkout", 3)], {"bad": changes(("services/checkout/pay/x.py", "code", 50))}, {}, ctx())
+    assert _verdict(strong, incident, 0.35)[0] == "deploy_implicated"
+    quiet = Incident(onset=ONSET, onset_source="triage signal", affected=[], roots=[], nothing_degraded=True)
+    assert "nothing degraded" in _verdict(strong, quiet, 0.35)[1]
