@@ -15,7 +15,7 @@ from typing import Any
 from adapters.errors import AdapterError, NotFoundError
 from adapters.models import ChangeSet, Deploy, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
-from mcp_server.deploys.features import RankContext
+from mcp_server.deploys.features import RankContext, optimistic_score
 from mcp_server.deploys.models import Ranking
 from mcp_server.deploys.rank import rank, split_candidates
 from mcp_server.deploys.summary import render_ranking
@@ -58,6 +58,16 @@ def incident_from_triage(result: TriageResult, services: list[str] | None, onset
         statuses=list(result.sources),
         nothing_degraded=not degraded,
     )
+
+
+def choose_for_changes(candidates: list[Deploy], ctx: RankContext, limit: int) -> tuple[list[Deploy], list[Deploy]]:
+    """The deploys worth a change-set fetch (best upper bound first), and the rest.
+
+    Retrieve, then rank: with thousands of deploys a day, only those that could still reach the
+    top once their diff is known are worth a git or API call.
+    """
+    ordered = sorted(candidates, key=lambda d: -optimistic_score(d, ctx))
+    return ordered[:limit], ordered[limit:]
 
 
 async def fetch_deploys(runtime: Runtime, window: TimeWindow) -> tuple[list[Deploy], list[SourceStatus]]:
@@ -149,7 +159,6 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
     window = TimeWindow(start=incident.onset - lookback, end=max(at, incident.onset + timedelta(minutes=1)))
     deploys, deploy_statuses = await fetch_deploys(runtime, window)
     candidates, excluded = split_candidates(deploys, incident.onset, lookback)
-    changes, errors, change_statuses = await fetch_changes(runtime, candidates)
     ctx = RankContext(
         onset=incident.onset,
         affected=frozenset(incident.affected),
@@ -158,6 +167,10 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         failing_routes=incident.failing_routes,
         half_life_minutes=settings.time_half_life_minutes,
     )
+    chosen, skipped = choose_for_changes(candidates, ctx, settings.max_change_sets)
+    changes, errors, change_statuses = await fetch_changes(runtime, chosen)
+    errors |= {d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
+               for d in skipped}
     ranked = rank(candidates, changes, errors, ctx)
     verdict, reason = _verdict(ranked, incident, settings.threshold)
     shown = ranked[: settings.max_candidates]

@@ -3,8 +3,9 @@
 Features (weights in WEIGHTS; every score is 0..1 with a reason a person can check):
 - service: the deploy is to a likely root (1.0) or another degraded service (0.8), or its files are
   owned by one (0.9, for monorepos).
-- upstream: the deployed service is a dependency of a likely root (1.0 direct, 0.6 two hops, 0.3 further;
-  half that below a symptom, whose degradation its root already explains).
+- upstream: where the deployed service sits in the dependency chain: the likely root itself (1.0), a
+  dependency of a likely root (1.0 direct, 0.6 two hops, 0.3 further; half that below a symptom,
+  whose degradation its root already explains), or a symptom (0).
 - routes: a changed file serves one of the failing routes (route globs in the config, else route
   segments matched to path parts).
 - change_kind: config and feature flags weigh most, then dependencies, infrastructure, migrations, code;
@@ -47,7 +48,11 @@ HARMLESS_FACTOR = 0.25
 
 @dataclass(frozen=True)
 class RankContext:
-    """What the incident looks like, for scoring deploys against it."""
+    """What the incident looks like, for scoring deploys against it.
+
+    The dependency distances from the roots and from the other degraded services are computed
+    once here, so scoring thousands of deploys stays a dictionary lookup each.
+    """
 
     onset: datetime
     affected: frozenset[str]
@@ -56,6 +61,34 @@ class RankContext:
     failing_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     codeowners: Sequence[object] = ()
     half_life_minutes: float = 30.0
+    root_hops: dict[str, tuple[int, str]] = field(init=False, repr=False)
+    symptom_hops: dict[str, tuple[int, str]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root_hops", _distances(self.roots, self.services))
+        object.__setattr__(self, "symptom_hops", _distances(self.affected, self.services))
+
+    @property
+    def affected_repos(self) -> frozenset[str]:
+        """Repositories holding the code of degraded services."""
+        return frozenset(self.services[s].repo for s in self.affected if s in self.services)
+
+
+def _distances(origins: frozenset[str], services: Mapping[str, ServiceConfig]) -> dict[str, tuple[int, str]]:
+    """Breadth-first from ``origins`` along depends_on: service -> (fewest hops, the origin it is reached from)."""
+    found: dict[str, tuple[int, str]] = {}
+    frontier = [(name, name) for name in sorted(origins)]
+    hops = 0
+    while frontier:
+        hops += 1
+        following = []
+        for origin, current in frontier:
+            for dependency in services[current].depends_on if current in services else []:
+                if dependency not in found and dependency not in origins:
+                    found[dependency] = (hops, origin)
+                    following.append((origin, dependency))
+        frontier = following
+    return found
 
 
 def minutes_before_onset(deploy: Deploy, onset: datetime) -> float | None:
@@ -102,37 +135,33 @@ def _service(deploy: Deploy, changes: ChangeSet | None, ctx: RankContext) -> Fea
 
 
 def _upstream(deploy: Deploy, ctx: RankContext) -> Feature:
+    """A dependency of a likely root weighs fully; of a symptom, half: its root already explains it."""
+    if deploy.service in ctx.roots:
+        return _feature("upstream", 1.0, "deploys the likely root itself: nothing degraded below it")
     if deploy.service in ctx.affected:
-        return _feature("upstream", 0.0, "the deployed service is itself degraded (see service)")
-    for origins, factor, role in ((ctx.roots, 1.0, "likely root"), (ctx.affected, 0.5, "symptom")):
-        hops = _hops_to(deploy.service, origins, ctx)
-        if hops is not None:
-            score = {1: 1.0, 2: 0.6}.get(hops[0], 0.3) * factor
-            plural = "s" if hops[0] > 1 else ""
-            return _feature("upstream", score, f"{role} {hops[1]} depends on {deploy.service} ({hops[0]} hop{plural})")
+        return _feature("upstream", 0.0, "deploys a symptom: its degradation comes from below it")
+    for distances, factor, role in ((ctx.root_hops, 1.0, "likely root"), (ctx.symptom_hops, 0.5, "symptom")):
+        if deploy.service in distances:
+            hops, origin = distances[deploy.service]
+            score = {1: 1.0, 2: 0.6}.get(hops, 0.3) * factor
+            plural = "s" if hops > 1 else ""
+            return _feature("upstream", score, f"{role} {origin} depends on {deploy.service} ({hops} hop{plural})")
     return _feature("upstream", 0.0, f"no degraded service depends on {deploy.service}")
 
 
-def _hops_to(target: str, origins: frozenset[str], ctx: RankContext) -> tuple[int, str] | None:
-    """Fewest dependency hops from one of ``origins`` down to ``target``, and that origin.
+def optimistic_score(deploy: Deploy, ctx: RankContext) -> float:
+    """The best score the deploy could reach once its change set is known (an upper bound).
 
-    A symptom's dependencies weigh half: its degradation is already explained by its root.
+    Used to choose whose change sets to fetch: the features that need the changes count as
+    fully met, except where the repository rules them out (code in another repository cannot
+    belong to a degraded service or serve its routes).
     """
-    frontier = [(name, name) for name in sorted(origins)]
-    seen = set(origins)
-    for hops in range(1, len(ctx.services) + 1):
-        following = []
-        for origin, current in frontier:
-            for dependency in ctx.services[current].depends_on if current in ctx.services else []:
-                if dependency == target:
-                    return hops, origin
-                if dependency not in seen:
-                    seen.add(dependency)
-                    following.append((origin, dependency))
-        if not following:
-            return None
-        frontier = following
-    return None
+    features = {f.name: f.score for f in score_features(deploy, None, ctx)}
+    shared_repo = not deploy.repo or deploy.repo in ctx.affected_repos
+    features["service"] = max(features["service"], 0.9 if shared_repo else 0.0)
+    features["routes"] = 1.0 if shared_repo and any(ctx.failing_routes.values()) else 0.0
+    features["change_kind"] = features["size"] = 1.0
+    return sum(WEIGHTS[name] * score for name, score in features.items()) / sum(WEIGHTS.values())
 
 
 def _routes(changes: ChangeSet | None, ctx: RankContext) -> Feature:

@@ -80,7 +80,7 @@ def test_service_feature_sees_monorepo_paths_owned_by_an_affected_service():
 @pytest.mark.parametrize(
     ("service", "score", "fragment"),
     [("payments", 1.0, "likely root checkout"), ("ledger", 0.6, "2 hops"), ("search", 0.5, "symptom frontend"),
-     ("index", 0.3, "symptom frontend"), ("checkout", 0.0, "itself degraded")],
+     ("index", 0.3, "symptom frontend"), ("checkout", 1.0, "the likely root itself"), ("frontend", 0.0, "a symptom")],
 )
 def test_upstream_feature_weighs_dependencies_of_roots_over_those_of_symptoms(service, score, fragment):
     f = feature(deploy("d", service, 5), None, "upstream")
@@ -158,3 +158,31 @@ def test_verdict_says_no_deploy_when_nothing_scores_above_the_threshold():
     assert _verdict(strong, incident, 0.35)[0] == "deploy_implicated"
     quiet = Incident(onset=ONSET, onset_source="triage signal", affected=[], roots=[], nothing_degraded=True)
     assert "nothing degraded" in _verdict(strong, quiet, 0.35)[1]
+
+
+@pytest.mark.parametrize("service", ["checkout", "frontend", "payments", "ledger", "index", "platform"])
+@pytest.mark.parametrize("minutes", [None, 1, 45, 600])
+def test_optimistic_score_bounds_every_possible_change_set(service, minutes):
+    from mcp_server.deploys.features import optimistic_score
+
+    d = deploy("d", service, minutes).model_copy(update={"repo": "acme/shop"})
+    context = ctx(services={**SERVICES, "checkout": SERVICES["checkout"].model_copy(update={"repo": "acme/shop"})})
+    bound = optimistic_score(d, context)
+    for change_set in (
+        None,
+        changes(("services/checkout/pay/a.py", "code", 5000)),
+        changes(("services/checkout/config/pool.yaml", "config", 3)),
+        changes(("db/migrations/1.sql", "migration", 40), ("requirements.txt", "dependency", 2)),
+        changes(("docs/a.md", "docs", 1)),
+    ):
+        assert total_score(score_features(d, change_set, context), change_set) <= bound + 1e-9
+
+
+def test_change_sets_are_fetched_for_the_best_possible_first():
+    from mcp_server.deploys.correlate import choose_for_changes
+
+    close_root = deploy("root", "checkout", 2)
+    far_other = deploy("far", "index", 600).model_copy(update={"repo": "acme/search"})
+    near_other = deploy("near", "ledger", 5)
+    chosen, skipped = choose_for_changes([far_other, near_other, close_root], ctx(), 2)
+    assert [d.id for d in chosen] == ["root", "near"] and [d.id for d in skipped] == ["far"]
