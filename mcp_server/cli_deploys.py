@@ -34,7 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 async def _ranking(config: Config, args: argparse.Namespace, **runtime_args: object) -> Ranking:
     async with open_runtime(config, **runtime_args) as runtime:  # type: ignore[arg-type]
         at = parse_time(args.at, runtime.reference_time())
-        services, onset = args.service, parse_time(args.onset, runtime.reference_time()) if args.onset else None
+        # A relative onset ("now-20m") counts back from --at, like every other time of this run.
+        services, onset = args.service, parse_time(args.onset, at) if args.onset else None
         if args.incident:
             incident = runtime.store.get_incident(args.incident)
             services = services or ([incident.suspected_service] if incident.suspected_service else None)

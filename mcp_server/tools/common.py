@@ -64,10 +64,10 @@ def cap(items: Sequence[T], limit: int) -> tuple[list[T], bool]:
     return list(items[:limit]), len(items) > limit
 
 
-def resolve_at(runtime: Runtime, at: str) -> datetime:
-    """Parse an ``at`` argument (``now`` is the wall clock, or the demo scenario's moment in demo mode)."""
+def resolve_at(runtime: Runtime, at: str, reference: datetime | None = None) -> datetime:
+    """Parse a time argument; ``now`` is ``reference``, else the wall clock (the scenario's moment in demo mode)."""
     with tool_errors("reading the time"):
-        return parse_time(at, reference=runtime.reference_time())
+        return parse_time(at, reference=reference or runtime.reference_time())
 
 
 def resolve_span(runtime: Runtime, since: str, until: str, default: timedelta) -> TimeWindow:

@@ -66,7 +66,9 @@ async def rank_deploys(
     ctx: Context,
     at: TimeArg = "now",
     services: ServicesArg = None,
-    onset: Annotated[str | None, Field(description="When the incident began, if known better than triage's onset")] = None,
+    onset: Annotated[
+        str | None, Field(description="When the incident began, if known better than triage's; relative to `at`")
+    ] = None,
     incident_id: IncidentArg = None,
 ) -> Ranking:
     """Rank the deploys of the last 24 h by how likely each caused the incident, with per-feature reasons,
@@ -74,7 +76,7 @@ async def rank_deploys(
     runtime = runtime_of(ctx)
     moment = resolve_at(runtime, at)
     names = check_services(runtime, services) or None
-    start = resolve_at(runtime, onset) if onset else None
+    start = resolve_at(runtime, onset, reference=moment) if onset else None  # "now-20m" counts back from `at`
     with tool_errors("ranking deploys"):
         if incident_id:
             await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)

@@ -59,7 +59,13 @@ async def test_ranking_and_plan_land_on_the_incident_timeline(client):
 
 
 async def test_given_onset_and_services_skip_triage(client):
-    result = await client.call_tool("rank_deploys", {"onset": "now-20m", "services": ["checkout"]})
+    from datetime import timedelta
+
+    anchor = load_scenario(DEFAULT_SCENARIO).anchor
+    at = (anchor - timedelta(minutes=5)).isoformat()
+    result = await client.call_tool("rank_deploys", {"at": at, "onset": "now-20m", "services": ["checkout"]})
     data = result.structured_content
     assert data["onset_source"] == "given" and data["affected"] == ["checkout"]
+    expected = (anchor - timedelta(minutes=25)).isoformat().replace("+00:00", "Z")
+    assert data["onset"] == expected  # relative to `at`, not to the wall clock
     assert all(s["capability"] != "metrics" for s in data["sources"])
