@@ -6,6 +6,11 @@ Prometheus holding the exported samples (tests/integration checks this). Health,
 and provider events answer "as of" the moment asked: a deploy still rolling out at the end of the
 window is ``in_progress``, a provider incident resolved later is still open.
 
+As a change source it answers from the code history the scenario's deploys imply
+(:mod:`adapters.scenario_history`): the commits and files between two commits of a repository the
+scenario names, counted as ``git diff --numstat -M`` counts them, so it answers what a real
+repository built from the same scenario answers (tests/integration/test_git_scenarios.py).
+
 Settings: ``scenario`` is a bundled scenario name (see :func:`list_scenarios`) or a path to a
 scenario folder or scenario.yaml, relative to the config file's folder.
 """
@@ -20,9 +25,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.base import AdapterContext
-from adapters.errors import ConfigError
+from adapters.errors import ConfigError, NotFoundError
 from adapters.models import (
     Alert,
+    ChangeSet,
+    Commit,
     Deploy,
     HealthResult,
     HealthTarget,
@@ -60,7 +67,9 @@ class ReplayAdapter:
     """Every capability, answered from one fixture scenario."""
 
     config_model: ClassVar[type[BaseModel]] = ReplaySettings
-    capabilities: ClassVar[frozenset[str]] = frozenset({"metrics", "health", "deploys", "provider_events", "alerts"})
+    capabilities: ClassVar[frozenset[str]] = frozenset(
+        {"metrics", "health", "deploys", "provider_events", "alerts", "changes"}
+    )
 
     def __init__(self, name: str, config: BaseModel, http: httpx.AsyncClient, context: AdapterContext) -> None:
         """Load the scenario named in ``config``; a missing or invalid one fails here, at start."""
@@ -123,6 +132,7 @@ class ReplayAdapter:
 
     def _deploy(self, deploy: ScenarioDeploy, as_of: datetime) -> Deploy:
         done = deploy.finished is not None and deploy.finished <= as_of
+        ref = self.scenario.repos.deploys.get(deploy.id)
         return Deploy(
             id=deploy.id,
             service=deploy.service,
@@ -134,6 +144,43 @@ class ReplayAdapter:
             status=deploy.status if done else "in_progress",
             author=deploy.author,
             link=deploy.link,
+            source=self.name,
+            repo=ref.repo if ref else "",
+            sha=ref.sha if ref else "",
+            previous_sha=ref.previous_sha if ref else "",
+        )
+
+    def knows(self, repo: str) -> bool:
+        """Whether ``repo`` is one the scenario's services or deploys name."""
+        return repo in self.scenario.repos.repos
+
+    async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
+        """Commits (newest first) and files in ``base..head``; NotFoundError names an unknown repo or commit."""
+        history = self.scenario.repos.repos.get(repo)
+        if history is None:
+            known = ", ".join(sorted(self.scenario.repos.repos)) or "none"
+            raise NotFoundError(
+                f"repository {repo!r} is not in replay scenario {self.scenario.name!r}",
+                adapter=self.name,
+                hint=f"Ask for one of its repositories: {known}.",
+            )
+        try:
+            b, h = history.commits[history.index(base)].sha, history.commits[history.index(head)].sha
+            commits, files, note = history.between(b, h)
+        except LookupError as exc:
+            raise NotFoundError(
+                f"{exc} (replay scenario {self.scenario.name})",
+                adapter=self.name,
+                request=f"changes {repo} {base}..{head}",
+                hint="Use the sha and previous_sha of a deploy from list_deploys.",
+            ) from None
+        return ChangeSet(
+            repo=repo,
+            base=b,
+            head=h,
+            commits=[Commit(sha=c.sha, author=c.author, message=c.title, committed_at=c.at) for c in commits],
+            files=files,
+            note=note,
             source=self.name,
         )
 

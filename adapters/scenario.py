@@ -12,17 +12,31 @@ a relative time.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from adapters.errors import ConfigError, NotFoundError
-from adapters.models import DeployStatus, Model, UtcDatetime, iso_utc
+from adapters.models import Model, UtcDatetime, iso_utc
+from adapters.scenario_history import DeployRef, RepoHistory, ScenarioRepos, build_repos
+from adapters.scenario_models import (
+    DeployCommit,
+    Expected,
+    FileChange,
+    Health,
+    LatencyMs,
+    Page,
+    ScenarioAlert,
+    ScenarioDeploy,
+    ScenarioEvent,
+    ScenarioProviderEvent,
+    ScenarioService,
+    Traffic,
+)
 
 if TYPE_CHECKING:
     from mcp_server.config import ServiceConfig
@@ -42,7 +56,11 @@ _ACCEPTED_TIMES = (
     "an offset from the anchor such as '-20m', '+5m' or '-1d2h', "
     "or an absolute UTC time such as '2026-10-14T13:40:00Z'"
 )
-Health = Literal["up", "down"]
+__all__ = [
+    "DeployCommit", "DeployRef", "Expected", "FileChange", "Health", "LatencyMs", "Page", "RepoHistory", "Scenario",
+    "ScenarioAlert", "ScenarioDeploy", "ScenarioEvent", "ScenarioProviderEvent", "ScenarioRepos", "ScenarioService",
+    "Traffic", "check_format", "list_scenarios", "load_scenario", "resolve_time", "scenario_dirs", "scenario_path",
+]
 
 
 def resolve_time(value: object, anchor: datetime) -> datetime:
@@ -69,137 +87,6 @@ def resolve_time(value: object, anchor: datetime) -> datetime:
     raise ValueError(f"invalid time {value!r}: use {_ACCEPTED_TIMES}")
 
 
-class Traffic(Model):
-    """A service's normal request rate: a daily wave, lower at weekends."""
-
-    rps: float = Field(gt=0, description="Requests per second at the daily peak, on a weekday")
-    daily_amplitude: float = Field(default=0.5, ge=0, le=1, description="Share lost at the nightly trough")
-    weekly_amplitude: float = Field(default=0.2, ge=0, le=1, description="Share lost on Saturday and Sunday")
-    peak_hour_utc: float = Field(default=15.0, ge=0, lt=24)
-
-
-class LatencyMs(Model):
-    """A log-normal latency distribution given by two of its quantiles, in milliseconds."""
-
-    p50: float = Field(gt=0)
-    p99: float = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LatencyMs:
-        if self.p99 <= self.p50:
-            raise ValueError(f"latency_ms: p99 ({self.p99}) must be above p50 ({self.p50})")
-        return self
-
-    @property
-    def sigma(self) -> float:
-        """The log-normal shape parameter: ln(p99/p50) over the 99th percentile of N(0, 1)."""
-        return math.log(self.p99 / self.p50) / 2.3263478740408408
-
-
-class ScenarioService(Model):
-    """One service of the story and its normal behaviour."""
-
-    name: str
-    depends_on: list[str] = Field(default_factory=list)
-    team: str = ""
-    status_component: str = ""
-    traffic: Traffic
-    error_ratio: float = Field(default=0.001, ge=0, le=1, description="Normal share of 5xx answers")
-    latency_ms: LatencyMs
-    routes: dict[str, float] = Field(min_length=1, description="route -> share of the service's traffic")
-    health: Health = "up"
-
-    @field_validator("routes")
-    @classmethod
-    def _shares(cls, routes: dict[str, float]) -> dict[str, float]:
-        if any(share <= 0 for share in routes.values()):
-            raise ValueError("every route share must be above 0")
-        total = sum(routes.values())
-        if abs(total - 1) > 0.01:
-            raise ValueError(f"route shares must add up to 1 (they add up to {total:g})")
-        return {route: share / total for route, share in routes.items()}
-
-
-class ScenarioEvent(Model):
-    """A change to one service between two moments (``from`` and ``to``)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    service: str
-    start: UtcDatetime = Field(alias="from")
-    end: UtcDatetime = Field(alias="to")
-    repeat: Literal["daily"] | None = Field(default=None, description="Recurs at the same UTC time every day")
-    error_ratio: float | None = Field(default=None, ge=0, le=1)
-    error_routes: list[str] = Field(default_factory=list, description="Errors only on these routes")
-    latency_factor: float = Field(default=1.0, gt=0)
-    traffic_factor: float = Field(default=1.0, ge=0)
-    health: Health | None = None
-
-    def active(self, moment: datetime) -> bool:
-        """Whether the event is in force at ``moment`` (``from`` and ``to`` included)."""
-        if self.repeat == "daily":
-            shift = math.floor((moment - self.start) / timedelta(days=1))
-            moment = moment - timedelta(days=shift)
-        return self.start <= moment <= self.end
-
-
-class ScenarioDeploy(Model):
-    """A deploy as the deploy log records it."""
-
-    id: str
-    service: str
-    environment: str = "production"
-    version: str = ""
-    previous_version: str = ""
-    started: UtcDatetime
-    finished: UtcDatetime | None = None
-    status: DeployStatus = "succeeded"
-    author: str = ""
-    link: str = ""
-
-
-class ScenarioAlert(Model):
-    """One firing period of an alert; a flapping alert is several entries with the same name."""
-
-    name: str
-    service: str
-    severity: str = "warning"
-    starts: UtcDatetime
-    ends: UtcDatetime | None = None
-    summary: str = ""
-    labels: dict[str, str] = Field(default_factory=dict)
-
-
-class ScenarioProviderEvent(Model):
-    """An incident published by a cloud or SaaS provider."""
-
-    provider: str
-    id: str
-    title: str
-    status: str = Field(default="investigating", description="Status while it is open")
-    impact: str = "minor"
-    started: UtcDatetime
-    resolved: UtcDatetime | None = None
-    components: list[str] = Field(default_factory=list)
-    link: str = ""
-
-
-class Page(Model):
-    """What paged the responder."""
-
-    service: str
-    summary: str
-
-
-class Expected(Model):
-    """What triage must find; ``degraded`` is complete, ``healthy`` lists services judged healthy."""
-
-    degraded: list[str] = Field(default_factory=list)
-    roots: list[str] = Field(default_factory=list)
-    symptoms: list[str] = Field(default_factory=list)
-    healthy: list[str] = Field(default_factory=list)
-
-
 _TIME_FIELDS = {
     "events": ("from", "to"),
     "deploys": ("started", "finished"),
@@ -223,6 +110,7 @@ class Scenario(Model):
     alerts: list[ScenarioAlert] = Field(default_factory=list)
     provider_events: list[ScenarioProviderEvent] = Field(default_factory=list)
     expected: Expected = Field(default_factory=Expected)
+    _repos: ScenarioRepos = PrivateAttr()
 
     @model_validator(mode="before")
     @classmethod
@@ -249,7 +137,9 @@ class Scenario(Model):
             raise ValueError(f"anchor: {iso_utc(self.anchor)} must fall on a whole minute")
         _check_services(self)
         _check_references(self)
+        _check_deploys(self)
         _check_expected(self)
+        self._repos = build_repos(self)
         return self
 
     def service(self, name: str) -> ScenarioService:
@@ -285,6 +175,19 @@ class Scenario(Model):
                 health = event.health
         return health
 
+    @property
+    def repos(self) -> ScenarioRepos:
+        """The code history the deploys imply: one trunk per repository, and each deploy's commits."""
+        return self._repos
+
+    def deploy(self, deploy_id: str) -> ScenarioDeploy:
+        """The deploy with this id, or NotFoundError naming the known ones."""
+        for deploy in self.deploys:
+            if deploy.id == deploy_id:
+                return deploy
+        known = [d.id for d in self.deploys]
+        raise NotFoundError(f"scenario {self.name!r} has no deploy {deploy_id!r}", hint=f"Use one of: {known}.")
+
     def services_config(self) -> list[ServiceConfig]:
         """The services as firstfifteen config entries, health URLs pointing at the replay checker."""
         from mcp_server.config import ServiceConfig  # adapters stay importable without the server
@@ -296,6 +199,10 @@ class Scenario(Model):
                 health_url=f"replay://{self.name}/{s.name}/healthz",
                 team=s.team,
                 status_component=s.status_component,
+                repo=s.repo,
+                paths=list(s.paths),
+                routes={route: list(globs) for route, globs in s.route_paths.items()},
+                **({"deploy": s.deploy} if s.deploy is not None else {}),
             )
             for s in self.services
         ]
@@ -324,6 +231,11 @@ def _resolve_item(item: Any, where: str, fields: tuple[str, ...], anchor: dateti
                 resolved[field] = resolve_time(resolved[field], anchor)
             except ValueError as exc:
                 raise ValueError(f"{where}.{field}: {exc}") from None
+    if where.startswith("deploys") and isinstance(resolved.get("changes"), list):
+        resolved["changes"] = [
+            _resolve_item(commit, f"{where}.changes[{c}]", ("at",), anchor)
+            for c, commit in enumerate(resolved["changes"])
+        ]
     return resolved
 
 
@@ -355,6 +267,25 @@ def _check_references(scenario: Scenario) -> None:
             raise ValueError(f"events[{i}].error_routes: {unknown} are not routes of {event.service} ({list(routes)})")
 
 
+def _check_deploys(scenario: Scenario) -> None:
+    ids = [d.id for d in scenario.deploys]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"deploys: duplicate ids {dupes}")
+    for i, deploy in enumerate(scenario.deploys):
+        if deploy.finished is not None and deploy.finished < deploy.started:
+            raise ValueError(f"deploys[{i}]: finished ({iso_utc(deploy.finished)}) is before started")
+    from mcp_server.config import DeployMethod  # the config owns what a deploy method may say
+
+    for service in scenario.services:
+        if service.deploy is None:
+            continue
+        try:
+            DeployMethod.model_validate(service.deploy)
+        except ValidationError as exc:
+            raise ValueError(f"services.{service.name}.deploy: {_describe(exc)}") from None
+
+
 def _check_expected(scenario: Scenario) -> None:
     expected, names = scenario.expected, scenario.names()
     for key in ("degraded", "roots", "symptoms", "healthy"):
@@ -367,6 +298,12 @@ def _check_expected(scenario: Scenario) -> None:
     both = sorted(set(expected.degraded) & set(expected.healthy))
     if both:
         raise ValueError(f"expected: {both} cannot be both degraded and healthy")
+    ids = [d.id for d in scenario.deploys]
+    if expected.culprit is not None and expected.culprit not in ids:
+        raise ValueError(
+            f"expected.culprit: {expected.culprit!r} is not a deploy of this scenario "
+            f"(deploys: {ids}; null means no deploy is to blame)"
+        )
 
 
 def scenario_dirs() -> list[Path]:

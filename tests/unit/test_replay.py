@@ -128,7 +128,7 @@ def replay(scenario: str, http: httpx.AsyncClient, base_dir: Path | None = None)
 
 def test_registered_under_its_entry_point() -> None:
     assert load_adapter_class("replay") is ReplayAdapter
-    assert ReplayAdapter.capabilities == {"metrics", "health", "deploys", "provider_events", "alerts"}
+    assert ReplayAdapter.capabilities == {"metrics", "health", "deploys", "provider_events", "alerts", "changes"}
 
 
 async def test_unknown_scenario_fails_at_start(http: httpx.AsyncClient) -> None:
@@ -213,3 +213,74 @@ async def test_moments_outside_the_data_have_no_samples(http: httpx.AsyncClient)
     assert await adapter.instant(query, adapter.scenario.anchor + timedelta(hours=2)) == []
     first = await adapter.instant(query, adapter.scenario.series_start + timedelta(minutes=10))
     assert len(first) == len(adapter.scenario.services)
+
+
+# --- the change source -------------------------------------------------------------------------
+
+
+async def test_deploys_name_their_repo_and_commits(http: httpx.AsyncClient) -> None:
+    adapter = replay("config-pool-size", http)
+    deploys = await adapter.list_deploys(TimeWindow.ending_at(adapter.scenario.anchor, timedelta(hours=6)))
+    refs = adapter.scenario.repos.deploys
+    assert [(d.id, d.repo, d.sha, d.previous_sha) for d in deploys] == [
+        (d.id, "acme/shop", refs[d.id].sha, refs[d.id].previous_sha) for d in deploys
+    ]
+    assert len(deploys) == 5 and adapter.knows("acme/shop")
+    assert not adapter.knows("acme/other") and not adapter.knows("")
+
+
+async def test_a_deploys_change_set(http: httpx.AsyncClient) -> None:
+    adapter = replay("config-pool-size", http)
+    ref = adapter.scenario.repos.deploys["deploy-3101"]
+    changes = await adapter.get_changes("acme/shop", ref.previous_sha, ref.sha)
+    assert (changes.repo, changes.base, changes.head, changes.source, changes.note) == (
+        "acme/shop", ref.previous_sha, ref.sha, "replay", "")
+    assert [(c.sha, c.author, c.message) for c in changes.commits] == [
+        (ref.sha, "tom.becker", "Orders: align production database settings with staging")]
+    assert [(f.path, f.change, f.category, f.additions, f.deletions) for f in changes.files] == [
+        ("services/orders/config/production.yaml", "modified", "config", 1, 1)]
+
+
+async def test_commits_newest_first_and_every_kind_of_file(http: httpx.AsyncClient) -> None:
+    adapter = replay("upstream-deploy", http)
+    ref = adapter.scenario.repos.deploys["deploy-6614"]
+    changes = await adapter.get_changes("acme/notifications", ref.previous_sha[:10], ref.sha[:7])  # short SHAs
+    assert changes.base == ref.previous_sha and changes.head == ref.sha
+    assert [c.message for c in changes.commits] == [
+        "Notifications: move the sender next to the renderer", "Notifications: templates in the new rendering engine"]
+    assert changes.commits[0].committed_at > changes.commits[1].committed_at
+    files = {f.path: (f.change, f.category, f.additions, f.deletions, f.previous_path) for f in changes.files}
+    assert files == {
+        "src/notifications/render/engine.py": ("added", "code", 240, 0, ""),
+        "src/notifications/render/legacy.py": ("deleted", "code", 0, 150, ""),
+        "src/notifications/render/sender.py": ("renamed", "code", 8, 4, "src/notifications/sender.py"),
+        "src/notifications/templates/order_shipped.py": ("modified", "code", 60, 45, ""),
+        "tests/test_engine.py": ("added", "tests", 55, 0, ""),
+    }
+
+
+async def test_a_range_over_two_deploys_counts_the_net_change(http: httpx.AsyncClient) -> None:
+    adapter = replay("two-deploys", http)
+    first, second = (adapter.scenario.repos.deploys[d] for d in ("deploy-7301", "deploy-7302"))
+    changes = await adapter.get_changes("acme/platform", first.previous_sha, second.sha)
+    assert len(changes.commits) == 4 and changes.commits[0].sha == second.sha
+    tests = next(f for f in changes.files if f.path == "services/search/tests/query/test_parser.py")
+    assert (tests.change, tests.additions, tests.deletions) == ("modified", 64 + 40, 8)
+    back = await adapter.get_changes("acme/platform", second.sha, first.previous_sha)  # a rollback of both
+    assert back.note.startswith("rollback:") and len(back.commits) == 4
+    tokenizer_tests = next(f for f in back.files if f.path == "services/search/tests/query/test_tokenizer.py")
+    assert (tokenizer_tests.change, tokenizer_tests.deletions) == ("deleted", 30)
+    same = await adapter.get_changes("acme/platform", second.sha, second.sha)
+    assert same.commits == [] and same.files == [] and "same commit" in same.note
+
+
+async def test_unknown_commit_or_repo_is_not_found_by_name(http: httpx.AsyncClient) -> None:
+    adapter = replay("two-deploys", http)
+    ref = adapter.scenario.repos.deploys["deploy-7301"]
+    with pytest.raises(NotFoundError) as err:
+        await adapter.get_changes("acme/platform", "f" * 40, ref.sha)
+    assert "ffffffffff" in err.value.message and "acme/platform" in err.value.message
+    assert "list_deploys" in err.value.hint
+    with pytest.raises(NotFoundError) as err:
+        await adapter.get_changes("acme/elsewhere", ref.previous_sha, ref.sha)
+    assert "'acme/elsewhere'" in err.value.message and "acme/platform" in err.value.hint

@@ -125,6 +125,16 @@ def test_load_scenario_reports_every_problem_with_the_file(tmp_path: Path) -> No
     assert "docs/scenarios.md" in err.value.hint
 
 
+def test_load_scenario_names_the_file_of_a_bad_change(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(coded({"changes": [commit({"path": "a.py", "change": "moved"})]})))
+    with pytest.raises(ConfigError) as err:
+        load_scenario(path)
+    assert "deploys.0.changes.0.files.0.change: Input should be 'added', 'modified', 'deleted' or 'renamed'" in (
+        err.value.message
+    )
+
+
 def test_load_scenario_by_path_and_unknown_name(tmp_path: Path) -> None:
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump(tiny()), encoding="utf-8")
@@ -151,6 +161,113 @@ def test_services_config_builds_a_valid_config() -> None:
     config = parse_config(raw, base_dir=Path.cwd())
     assert config.service("checkout").depends_on == ["payments", "inventory"]
     assert all(s.health_url for s in config.services)
+
+
+# --- code history: repos, commits and the deploy culprit ---------------------------------------
+
+
+def coded(*deploys: dict, **overrides: object) -> dict:
+    """tiny() with api in repo acme/api and ``deploys`` (ids d1, d2, ... when not given)."""
+    raw = tiny(**overrides)
+    raw["services"][1] = {**raw["services"][1], "repo": "acme/api", "paths": ["**"]}
+    raw["deploys"] = [{"id": f"d{i + 1}", "service": "api", "started": f"-{50 - 10 * i}m", **d}
+                      for i, d in enumerate(deploys)]
+    return raw
+
+
+def commit(*files: dict, message: str = "Change") -> dict:
+    return {"message": message, "files": list(files)}
+
+
+MODIFY = {"path": "src/api.py", "additions": 3, "deletions": 1}
+
+
+@pytest.mark.parametrize(
+    ("deploys", "message"),
+    [
+        ([{"changes": [commit({"path": "a.py", "change": "moved"})]}],
+         "Input should be 'added', 'modified', 'deleted' or 'renamed'"),
+        ([{"changes": [commit({"path": "b.py", "change": "renamed"})]}], "a renamed file needs previous_path"),
+        ([{"changes": [commit({"path": "b.py", "change": "added", "deletions": 2})]}],
+         "an added file has no deletions"),
+        ([{"sha": "abc123"}], "'abc123' is not a full commit id (40 lowercase hex digits)"),
+        ([{"id": "d"}, {"id": "d"}], "deploys: duplicate ids ['d']"),
+        ([{"started": "-5m", "finished": "-9m"}], "deploys[0]: finished (2026-10-14T13:58:00Z) is before started"),
+        ([{"previous_sha": "0" * 40, "changes": [commit(MODIFY)]}],
+         "deploys[0].previous_sha: 0000000000000000000000000"),
+        ([{"changes": [commit({"path": "a.py", "change": "deleted", "deletions": 4})]},
+          {"changes": [commit({"path": "a.py", "additions": 1})]}],
+         "a.py is no longer in acme/api (deleted or renamed)"),
+        ([{"changes": [commit(MODIFY)]}, {"changes": [commit({"path": "src/api.py", "change": "added"})]}],
+         "deploys[1].changes[0].files[0] (src/api.py): added, but acme/api already has it"),
+        ([{"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
+          {"changes": [commit({"path": "n.py", "change": "deleted", "deletions": 4})]}],
+         "deleting it removes its 10 lines, not 4"),
+        ([{"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
+          {"changes": [commit({"path": "n.py", "deletions": 50})]}], "deletes 50 lines of a 10-line file"),
+        ([{"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
+          {"changes": [commit({"path": "m.py", "change": "renamed", "previous_path": "n.py", "additions": 30})]}],
+         "changes too much of n.py for git to see a rename"),
+    ],
+)
+def test_deploy_changes_are_checked_like_a_repository_would(deploys: list[dict], message: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        Scenario.model_validate(coded(*deploys))
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"expected": {"culprit": "deploy-9"}},
+         "expected.culprit: 'deploy-9' is not a deploy of this scenario (deploys: ['d1']; null means no deploy"),
+        ({"deploys": [{"id": "d1", "service": "web", "started": "-9m", "changes": [commit(MODIFY)]}]},
+         "deploys[0]: d1 has commits or SHAs but no repo: set repo on the deploy or on service web"),
+    ],
+)
+def test_culprit_and_repo_are_cross_checked(overrides: dict, message: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        Scenario.model_validate({**coded({}), **overrides})
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("route_paths", {"/z": ["src/z/**"]}, "route_paths: ['/z'] are not routes of api"),
+        ("deploy", {"method": "ftp"}, "services.api.deploy: method: Input should be 'kubectl'"),
+    ],
+)
+def test_service_code_fields_are_checked(field: str, value: object, message: str) -> None:
+    raw = coded()
+    raw["services"][1][field] = value
+    assert message in problem(**raw)
+
+
+def test_services_config_carries_repo_paths_route_globs_and_deploy_method() -> None:
+    raw = coded()
+    raw["services"][1].update(route_paths={"/a": ["src/a/**"]}, deploy={"method": "helm", "release": "api-prod"})
+    config = parse_config({"services": [s.model_dump() for s in Scenario.model_validate(raw).services_config()]},
+                          base_dir=Path.cwd())
+    api = config.service("api")
+    assert (api.repo, api.paths, api.routes) == ("acme/api", ["**"], {"/a": ["src/a/**"]})
+    assert (api.deploy.method, api.deploy.release) == ("helm", "api-prod")
+    assert config.service("web").repo == "" and config.service("web").deploy.method == "kubectl"
+
+
+def test_shas_are_stable_and_chain_from_deploy_to_deploy() -> None:
+    declared = "ab" * 20
+    raw = coded({"changes": [commit(MODIFY), commit(MODIFY)]}, {}, {"sha": declared, "changes": [commit(MODIFY)]},
+                expected={"culprit": None})
+    scenario = Scenario.model_validate(raw)
+    refs, history = scenario.repos.deploys, scenario.repos.repos["acme/api"]
+    assert refs == Scenario.model_validate(raw).repos.deploys  # deterministic
+    assert all(re.fullmatch(r"[0-9a-f]{40}", sha) for ref in refs.values() for sha in (ref.sha, ref.previous_sha))
+    assert refs["d1"].previous_sha == history.commits[0].sha and refs["d1"].sha == history.commits[2].sha
+    assert refs["d2"].sha == refs["d2"].previous_sha == refs["d1"].sha  # no commits: a redeploy
+    assert refs["d3"].sha == declared and refs["d3"].previous_sha == refs["d1"].sha
+    assert scenario.expected.judges_deploys and scenario.expected.culprit is None
+    assert not Scenario.model_validate(tiny()).expected.judges_deploys
 
 
 # --- the generator -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ METHODS = {
     "deploys": ("list_deploys",),
     "provider_events": ("list_events",),
     "alerts": ("list_alerts",),
+    "changes": ("knows", "get_changes"),
 }
 
 
