@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from mcp_server.config import ServiceConfig
 
-_PARAMETER = re.compile(r"\{.*\}|:.+|<.*>|\*+|\[.*\]")
+_PARAMETER = re.compile(r"\{.*\}|:.+|<.*>|\*.*|\[.*\]")
 _VERSION = re.compile(r"v?\d+(?:\.\d+)*")
 # Route segments that say nothing about which code serves them.
 _GENERIC_SEGMENTS = frozenset({"api", "apis", "rest", "rpc", "graphql", "internal", "public", "private"})
@@ -188,9 +188,9 @@ def routes_touched(path: str, service: ServiceConfig, routes: Iterable[str] = ()
     the failing routes from the metrics) falls back to names: every meaningful segment of the
     route must appear in the path, as a whole directory name or file stem, or as a run of words
     inside one (``checkout_submit.go``, ``SubmitOrder.java``, ``place-order/``). Parameters
-    (``{id}``, ``:id``, ``<id>``, ``*``), versions (``v1``, ``2``) and generic words (``api``,
-    ``internal``, ...) are not meaningful, a trailing plural ``s`` is ignored, and a route of only
-    such segments is never matched by name. The fallback cannot see routing tables: a handler
+    (``{id}``, ``:id``, ``<id>``, ``[id]``, ``*rest``), versions (``v1``, ``2``) and generic
+    words (``api``, ``internal``, ...) are not meaningful, a trailing plural ``s`` is ignored, and
+    a route of only such segments is never matched by name. The fallback cannot see routing tables: a handler
     whose file is named unlike its route is missed, and a directory named like a route claims
     every file below it. Routes are returned in map order, then in the order given.
     """

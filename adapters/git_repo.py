@@ -1,0 +1,424 @@
+"""Changes from local git clones: the commits and files a deploy changed, answered by real git.
+
+Every question runs ``git`` as a subprocess (never through a shell) in a configured clone, so
+triage needs no network and no API token. Starting a process costs milliseconds, so the
+``get_changes`` calls made at the same moment for one repository (``asyncio.gather`` over many
+deploys) are answered together, by three git processes whatever their number: ``cat-file
+--batch`` (resolves every commit, names the missing ones), then concurrently one ``log`` of the
+history they span and one ``diff-tree --stdin`` (every pair's files); the graph walk is done in
+Python (:mod:`adapters.git_history`), and pairs whose history was rewritten take one more
+``diff-tree``. A lone call takes three: ``merge-base``, then ``log`` and ``diff`` concurrently.
+Git processes are capped by a semaphore, and answers for two full SHAs are cached.
+
+Commit names are checked against a strict pattern before git sees them, revisions on a command
+line follow ``--end-of-options``, and batches pass them on stdin: a "SHA" such as
+``--output=/tmp/x`` is refused, never obeyed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from adapters import git_history as gh
+from adapters.base import AdapterContext
+from adapters.errors import AdapterError, ConfigError, NotFoundError, QueryError, TimeoutError_, UnavailableError
+from adapters.models import ChangedFile, ChangeSet
+
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# A SHA, a short SHA, a branch or a tag, optionally followed by ~N / ^N. Never starts with "-",
+# never holds "..", "@{", ":" or whitespace: nothing git could read as an option or a range.
+_REVISION = re.compile(r"(?!.*\.\.)(?!.*//)[A-Za-z0-9_][A-Za-z0-9._/+-]{0,199}(?:[~^][0-9]{0,4}){0,8}")
+# Variables that would point git at another repository than the configured clone.
+_REDIRECTING_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
+                    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES")
+_DIFF_FLAGS = ("-r", "-M", "--raw", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv")
+_CACHE_SIZE = 2048
+_FETCH_REUSE_S = 60.0
+_FETCH_HINT = ("Run `git -C {} fetch` (or set fetch: true) if the commit is recent; if a force push dropped "
+               "it, the deploy's SHA no longer exists upstream either.")
+_FETCHED_HINT = ("A fetch ran and the commit is still missing: it was never pushed, or a force push dropped it "
+                 "from the branch. Check the deploy's SHA.")
+SPAN_LIMIT = 200_000
+"""A batch whose history spans more commits than this is answered pair by pair instead."""
+
+class GitRepoConfig(BaseModel):
+    """Settings of the local-clone change source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    repos: dict[str, str] = Field(min_length=1, description="Repo name (as services and deploys name it) -> clone path")
+    fetch: bool = Field(default=False, description="git fetch when a commit is missing or a ref is asked for")
+    timeout_s: float = Field(default=10.0, gt=0, le=300, description="Per git command, in seconds")
+    max_commits: int = Field(default=500, ge=1, le=100_000)
+    max_files: int = Field(default=1000, ge=1, le=100_000)
+    max_concurrency: int = Field(default=8, ge=1, le=64, description="Git processes running at once")
+
+    @field_validator("repos")
+    @classmethod
+    def _non_empty(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, path in value.items():
+            if not name.strip() or not path.strip():
+                raise ValueError("repo names and clone paths must not be empty")
+        return value
+
+
+@dataclass
+class _LoopState:
+    """Asyncio objects belong to one event loop; the adapter keeps one set per loop it runs on."""
+
+    gate: asyncio.Semaphore
+    inflight: dict[tuple[str, str, str], asyncio.Future[ChangeSet]] = field(default_factory=dict)
+    pending: dict[str, list[tuple[str, str, asyncio.Future[ChangeSet]]]] = field(default_factory=dict)
+    running: set[asyncio.Task[None]] = field(default_factory=set)
+    fetches: dict[str, asyncio.Task[bytes]] = field(default_factory=dict)
+    fetched_at: dict[str, float] = field(default_factory=dict)
+
+
+class GitRepoAdapter:
+    """Answers ``get_changes`` from local git clones."""
+
+    config_model: ClassVar[type[GitRepoConfig]] = GitRepoConfig
+    capabilities: ClassVar[frozenset[str]] = frozenset({"changes"})
+
+    def __init__(self, name: str, config: GitRepoConfig, http: httpx.AsyncClient, context: AdapterContext) -> None:
+        """Resolve each clone path against the config's directory; nothing is read until a call."""
+        self.name = name
+        self.config = config
+        self.clones = {repo: _clone_path(context.base_dir, path) for repo, path in config.repos.items()}
+        self._envs = {repo: _git_env(path) for repo, path in self.clones.items()}
+        self._cache: OrderedDict[tuple[str, str, str], ChangeSet] = OrderedDict()
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        return f"GitRepoAdapter(name={self.name!r}, repos={sorted(self.clones)!r})"
+
+    def knows(self, repo: str) -> bool:
+        """Whether ``repo`` is one of the configured clones."""
+        return repo in self.clones
+
+    async def check(self) -> str:
+        """Every clone exists and is a git repository; answer each one's HEAD commit."""
+        results = await asyncio.gather(*(self._head(repo) for repo in self.clones), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            first = errors[0]
+            if len(errors) == 1 or not isinstance(first, AdapterError):
+                raise first
+            raise type(first)("; ".join(str(getattr(e, "message", e)) for e in errors), adapter=self.name)
+        return "; ".join(f"{repo}: {self.clones[repo]} at {sha[:12]}" for repo, sha in zip(self.clones, results))
+
+    async def _head(self, repo: str) -> str:
+        self._existing_clone(repo)
+        out = await self._git(repo, ["rev-parse", "--verify", "--end-of-options", "HEAD^{commit}"])
+        return out.decode().strip()
+
+    async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
+        """Commits (newest first) and files between ``base`` and ``head`` in the clone of ``repo``.
+
+        When ``base`` is not an ancestor of ``head`` the change set says so in ``note``: a rollback
+        (``head`` is an ancestor of ``base``) lists the commits taken out, a rewritten history
+        (force push) is measured from the merge base. Concurrent calls are answered in one batch.
+        """
+        if repo not in self.clones:
+            raise NotFoundError(f"repo {repo!r} is not configured", adapter=self.name,
+                                hint=f"Configured repos: {', '.join(sorted(self.clones))}.")
+        base, head = _revision(base, "base", self.name), _revision(head, "head", self.name)
+        key = (repo, base, head)
+        cacheable = bool(_FULL_SHA.fullmatch(base) and _FULL_SHA.fullmatch(head))  # a ref can move
+        if cacheable and key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        state = self._state()
+        future = state.inflight.get(key)
+        if future is None:  # callers asking for the same pair at once share one answer
+            future = state.inflight[key] = self._enqueue(state, repo, base, head)
+            future.add_done_callback(lambda done: self._settle(key, done, state, cacheable))
+        return await asyncio.shield(future)
+
+    def _settle(self, key: tuple[str, str, str], future: asyncio.Future[ChangeSet], state: _LoopState,
+                cacheable: bool) -> None:
+        state.inflight.pop(key, None)
+        if future.cancelled() or future.exception() is not None:  # exception() also marks it retrieved
+            return
+        if cacheable:
+            self._cache[key] = future.result()
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+
+    def _enqueue(self, state: _LoopState, repo: str, base: str, head: str) -> asyncio.Future[ChangeSet]:
+        """Queue one pair; the calls of this loop iteration are answered together right after it."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[ChangeSet] = loop.create_future()
+        queue = state.pending.setdefault(repo, [])
+        if not queue:
+            loop.call_soon(self._flush, state, repo)
+        queue.append((base, head, future))
+        return future
+
+    def _flush(self, state: _LoopState, repo: str) -> None:
+        items = state.pending.pop(repo, [])
+        task = asyncio.ensure_future(self._answer(repo, items))
+        state.running.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(state.running.discard)
+
+    async def _answer(self, repo: str, items: list[tuple[str, str, asyncio.Future[ChangeSet]]]) -> None:
+        pairs = [(base, head) for base, head, _ in items]
+        results: list[ChangeSet | AdapterError]
+        try:
+            self._existing_clone(repo)
+            results = [await self._single(repo, *pairs[0])] if len(pairs) == 1 else await self._batch(repo, pairs)
+        except AdapterError as exc:
+            results = [exc] * len(pairs)
+        except Exception as exc:  # noqa: BLE001 - a waiting caller must never hang on a bug
+            failure = UnavailableError(f"git change source failed: {exc!r}", adapter=self.name)
+            failure.__cause__ = exc
+            results = [failure] * len(pairs)
+        for (_, _, future), result in zip(items, results):
+            if future.done():
+                continue  # every caller of this pair gave up
+            if isinstance(result, ChangeSet):
+                future.set_result(result)
+            else:
+                future.set_exception(result)
+
+    async def _batch(self, repo: str, pairs: list[tuple[str, str]]) -> list[ChangeSet | AdapterError]:
+        """Many pairs of one repository with three git processes, or pair by pair if their span does not fit."""
+        found = await self._lookup(repo, list(dict.fromkeys(name for pair in pairs for name in pair)))
+        results: list[ChangeSet | AdapterError | None] = [self._lookup_problem(repo, b, h, found) for b, h in pairs]
+        todo = {i: (found[b][0], found[h][0]) for i, (b, h) in enumerate(pairs) if results[i] is None}
+        times = {sha: when for sha, _, when in found.values()}
+        tips = {sha for pair in todo.values() for sha in pair}
+        # Fast-forwards and rollbacks, nearly every pair, diff base -> head: diff while the span loads.
+        span, diffs = await asyncio.gather(self._span(repo, tips, times) if tips else asyncio.sleep(0),
+                                           self._diff_tree(repo, [p for p in todo.values() if p[0] != p[1]]))
+        if span is not None:
+            answers: list[object] = list(await self._from_span(repo, span, list(todo.values()), diffs))
+        else:  # history too long, or not exact (clock skew, unrelated histories): one pair at a time
+            answers = await asyncio.gather(*(self._single(repo, *pair) for pair in todo.values()),
+                                           return_exceptions=True)
+        for i, answer in zip(todo, answers):
+            if not isinstance(answer, ChangeSet | AdapterError):
+                raise answer if isinstance(answer, BaseException) else TypeError(answer)
+            results[i] = answer
+        return [r for r in results if r is not None]
+
+    async def _span(self, repo: str, tips: set[str], times: dict[str, int]) -> gh.Span | None:
+        """The history every pair lies in, from the oldest asked commit (by commit time) up; None if unusable."""
+        floor = min(tips, key=lambda sha: (times.get(sha, 0), sha))
+        stdin = "".join(f"{tip}\n" for tip in sorted(tips)) + f"^{floor}\n"
+        out = await self._git(repo, ["log", "--no-color", gh.LOG_FORMAT, f"-n{SPAN_LIMIT + 1}", "--stdin"],
+                              stdin=stdin.encode())
+        commits = gh.parse_log(out.decode(errors="replace"))
+        if len(commits) > SPAN_LIMIT:
+            return None
+        span = gh.Span(commits, floor)
+        return span if span.covers(tips) else None
+
+    async def _diff_tree(self, repo: str, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[ChangedFile]]:
+        """Files of every ``(from, to)`` pair with one ``git diff-tree --stdin``."""
+        pairs = list(dict.fromkeys(pairs))
+        if not pairs:
+            return {}
+        # diff-tree reads "<commit> <parent>" and diffs parent -> commit.
+        stdin = "".join(f"{to} {since}\n" for since, to in pairs).encode()
+        out = await self._git(repo, ["diff-tree", "--stdin", "--always", *_DIFF_FLAGS], stdin=stdin)
+        blocks = gh.split_diff_tree(out.decode(errors="replace"))
+        if len(blocks) != len(pairs):
+            raise UnavailableError(f"git diff-tree gave {len(blocks)} diffs for {len(pairs)} pairs",
+                                   adapter=self.name, request=f"{repo}: git diff-tree --stdin")
+        return dict(zip(pairs, blocks))
+
+    async def _from_span(self, repo: str, span: gh.Span, pairs: list[tuple[str, str]],
+                         diffs: dict[tuple[str, str], list[ChangedFile]]) -> list[ChangeSet]:
+        walks = [span.walk(base, head) for base, head in pairs]
+        relations = [gh.relation(walk, base, head) for walk, (base, head) in zip(walks, pairs)]
+        # A rewritten history is measured from the merge base: those few pairs need a second diff.
+        since = [(walk.merge_base or base if rel == "rewritten" else base, head)
+                 for (base, head), walk, rel in zip(pairs, walks, relations)]
+        diffs.update(await self._diff_tree(repo, [p for p, rel in zip(since, relations) if rel == "rewritten"]))
+        limit = self.config.max_commits + 1
+        return [
+            gh.change_set(repo, base, head, rel, walk.merge_base,
+                          [span.commits[sha].model() for sha in (walk.base_only if rel == "rollback"
+                                                                 else walk.head_only)[:limit]],
+                          diffs.get(pair, []),
+                          max_commits=self.config.max_commits, max_files=self.config.max_files)
+            for (base, head), walk, rel, pair in zip(pairs, walks, relations, since)
+        ]
+
+    async def _single(self, repo: str, base: str, head: str) -> ChangeSet:
+        """One pair with three git processes: merge-base, then log and diff concurrently."""
+        base_sha, head_sha, merge_base = await self._relate(repo, base, head)
+        relation: gh.Relation = (
+            "same" if base_sha == head_sha else "rollback" if merge_base == head_sha
+            else "unrelated" if merge_base is None else "ahead" if merge_base == base_sha else "rewritten"
+        )
+        if relation == "same":
+            return gh.change_set(repo, base_sha, head_sha, relation, merge_base, [], [],
+                                 max_commits=self.config.max_commits, max_files=self.config.max_files)
+        log_range = f"{head_sha}..{base_sha}" if relation == "rollback" else f"{base_sha}..{head_sha}"
+        diff_from = merge_base if relation == "rewritten" and merge_base else base_sha
+        log, diff = await asyncio.gather(
+            self._git(repo, ["log", "--no-color", gh.LOG_FORMAT, f"-n{self.config.max_commits + 1}",
+                             "--end-of-options", log_range, "--"]),
+            self._git(repo, ["diff", *_DIFF_FLAGS, "--end-of-options", diff_from, head_sha, "--"]),
+        )
+        commits = [c.model() for c in gh.parse_log(log.decode(errors="replace"))]
+        files = gh.parse_diff(diff.decode(errors="replace"))
+        return gh.change_set(repo, base_sha, head_sha, relation, merge_base, commits, files,
+                             max_commits=self.config.max_commits, max_files=self.config.max_files)
+
+    async def _relate(self, repo: str, base: str, head: str) -> tuple[str, str, str | None]:
+        """Full SHAs of both commits and their merge base (None: no common history)."""
+        if _FULL_SHA.fullmatch(base) and _FULL_SHA.fullmatch(head):
+            # The common case, deploys name full SHAs: merge-base alone proves both exist.
+            code, out, err = await self._run(repo, ["merge-base", "--end-of-options", base, head])
+            if code == 0 or (code == 1 and not out.strip() and not err.strip()):
+                return base, head, out.decode().strip() or None  # exit 1, silent: no common history
+        found = await self._lookup(repo, [base, head])
+        problem = self._lookup_problem(repo, base, head, found)
+        if problem is not None:
+            raise problem
+        base_sha, head_sha = found[base][0], found[head][0]
+        args = ["merge-base", "--end-of-options", base_sha, head_sha]
+        code, out, err = await self._run(repo, args)
+        if code not in (0, 1) or (code == 1 and err.strip()):
+            raise self._git_failed(repo, args, err)
+        return base_sha, head_sha, out.decode().strip() or None
+
+    async def _lookup(self, repo: str, names: list[str]) -> dict[str, tuple[str, str, int]]:
+        """Every name resolved by one ``cat-file --batch``: name -> (full SHA, status, commit time)."""
+        async def once() -> dict[str, tuple[str, str, int]]:
+            stdin = "".join(f"{name}^{{commit}}\n" for name in names).encode()
+            answers = gh.parse_cat_file(await self._git(repo, ["cat-file", "--batch"], stdin=stdin))
+            return dict(zip(names, answers))
+
+        found = await once()
+        missing = any(status != "commit" for _, status, _ in found.values())
+        if self.config.fetch and (missing or not all(_FULL_SHA.fullmatch(n) for n in names)):
+            await self._fetch(repo)  # a commit pushed since the clone, or a branch that moved upstream
+            found = await once()
+        return found
+
+    def _lookup_problem(self, repo: str, base: str, head: str,
+                        found: dict[str, tuple[str, str, int]]) -> AdapterError | None:
+        for which, asked in (("base", base), ("head", head)):
+            status = found[asked][1]
+            if status == "ambiguous":
+                return QueryError(f"{which} {asked!r} is an ambiguous short SHA in {self.clones[repo]}",
+                                  adapter=self.name, hint="Give more digits of the SHA, or the full SHA.")
+            if status != "commit":
+                return NotFoundError(f"{which} commit {asked!r} is not in the clone {self.clones[repo]} of {repo}",
+                                     adapter=self.name, request=f"get_changes {repo} {base}..{head}",
+                                     hint=_FETCHED_HINT if self.config.fetch else _FETCH_HINT.format(self.clones[repo]))
+        return None
+
+    async def _fetch(self, repo: str) -> None:
+        """At most one fetch per repo at a time and per minute; a failed fetch is not fatal."""
+        state, loop = self._state(), asyncio.get_running_loop()
+        task = state.fetches.get(repo)
+        if task is None:
+            if loop.time() - state.fetched_at.get(repo, -_FETCH_REUSE_S) < _FETCH_REUSE_S:
+                return
+            task = state.fetches[repo] = asyncio.ensure_future(self._git(repo, ["fetch", "--quiet"]))
+
+            def done(_: asyncio.Task[bytes]) -> None:
+                state.fetches.pop(repo, None)
+                state.fetched_at[repo] = loop.time()
+
+            task.add_done_callback(done)
+        try:
+            await asyncio.shield(task)
+        except AdapterError:
+            pass  # offline or slow remote: answer from what the clone has; the hint says a fetch ran
+
+    def _existing_clone(self, repo: str) -> Path:
+        path = self.clones[repo]
+        if not path.is_dir():
+            raise ConfigError(f"clone of {repo} not found: {path} does not exist", adapter=self.name,
+                              hint=f"Clone it there (git clone <url> {path}) or fix repos.{repo} "
+                                   f"(relative paths start at the config file's directory).")
+        return path
+
+    def _state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is None:
+            state = self._states[loop] = _LoopState(gate=asyncio.Semaphore(self.config.max_concurrency))
+        return state
+
+    async def _git(self, repo: str, args: list[str], stdin: bytes | None = None) -> bytes:
+        code, out, err = await self._run(repo, args, stdin)
+        if code != 0:
+            raise self._git_failed(repo, args, err)
+        return out
+
+    async def _run(self, repo: str, args: list[str], stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
+        """Run one git command in the clone of ``repo``: (exit code, stdout, stderr)."""
+        command = ["git", "-c", "log.showSignature=false", "-C", str(self.clones[repo]), *args]
+        async with self._state().gate:
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *command, stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=self._envs[repo])
+            except OSError as exc:
+                raise ConfigError(f"cannot run git: {exc}", adapter=self.name,
+                                  hint="Install git and make sure it is on PATH.") from exc
+            try:
+                out, err = await asyncio.wait_for(process.communicate(stdin), self.config.timeout_s)
+            except BaseException as exc:  # timeout or cancellation: never leave git running
+                if process.returncode is None:
+                    process.kill()
+                    await asyncio.shield(process.wait())
+                if isinstance(exc, TimeoutError):
+                    raise TimeoutError_(f"git {args[0]} took longer than {self.config.timeout_s}s",
+                                        adapter=self.name, request=_describe(repo, args)) from None
+                raise
+        return process.returncode or 0, out, err
+
+    def _git_failed(self, repo: str, args: list[str], stderr: bytes) -> AdapterError:
+        said = stderr.decode(errors="replace").strip()[:500]
+        request, path = _describe(repo, args), self.clones[repo]
+        if "not a git repository" in said:
+            return ConfigError(f"{path} is not a git repository", adapter=self.name, request=request, upstream=said,
+                               hint=f"Point repos.{repo} at the top of a clone (the directory holding .git).")
+        if "dubious ownership" in said:
+            return ConfigError(f"git refuses {path}: owned by another user", adapter=self.name, request=request,
+                               upstream=said, hint=f"git config --global --add safe.directory {path}")
+        return UnavailableError(f"git {args[0]} failed in {path}", adapter=self.name, request=request, upstream=said)
+
+
+def _clone_path(base_dir: Path, path: str) -> Path:
+    candidate = Path(path).expanduser()
+    return (candidate if candidate.is_absolute() else base_dir / candidate).resolve()
+
+
+def _git_env(clone: Path) -> dict[str, str]:
+    """The environment for git in ``clone``: English messages, no prompts, no walking up to a parent repo."""
+    env = {k: v for k, v in os.environ.items() if k not in _REDIRECTING_ENV}
+    # Without a ceiling, a plain directory inside some other repository would answer as that repository.
+    env.update(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
+               GIT_CEILING_DIRECTORIES=str(clone.parent))
+    return env
+
+
+def _revision(value: str, which: str, adapter: str) -> str:
+    value = value.strip()
+    if not _REVISION.fullmatch(value) or "@{" in value:
+        raise QueryError(f"{which} {value[:80]!r} is not a commit SHA or a plain branch/tag name", adapter=adapter,
+                         hint="Give a hex SHA (or a branch or tag name); options and ranges are refused.")
+    return value
+
+
+def _describe(repo: str, args: list[str]) -> str:
+    return f"{repo}: git {' '.join(a for a in args if a != '--end-of-options')}"[:300]
