@@ -128,6 +128,9 @@ class DeploysConfig(_Strict):
     threshold: float = Field(default=0.35, gt=0, lt=1, description="Below this score: no deploy implicated")
     time_half_life_minutes: float = Field(default=30, gt=0, description="A deploy this long before onset weighs half")
     max_candidates: int = Field(default=20, ge=1, le=200)
+    environments: list[str] = Field(
+        default_factory=list, description="Only deploys to these environments count (empty: all)"
+    )
     max_change_sets: int = Field(
         default=50, ge=1, le=1000, description="Change sets fetched per ranking: those with the best possible score"
     )

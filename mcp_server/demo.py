@@ -21,6 +21,7 @@ def scenario_config(name: str) -> tuple[Config, str, datetime]:
         "environment": f"demo:{scenario.name}",
         "services": [s.model_dump() for s in scenario.services_config()],
         "adapters": {"replay": {"scenario": name}},
+        "deploys": {"environments": ["production"]},  # the scenarios' staging deploys are not candidates
     }
     config = parse_config(raw, base_dir=Path.cwd())
     note = (

@@ -158,7 +158,7 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
     lookback = timedelta(hours=settings.lookback_hours)
     window = TimeWindow(start=incident.onset - lookback, end=max(at, incident.onset + timedelta(minutes=1)))
     deploys, deploy_statuses = await fetch_deploys(runtime, window)
-    candidates, excluded = split_candidates(deploys, incident.onset, lookback)
+    candidates, excluded = split_candidates(deploys, incident.onset, lookback, settings.environments)
     ctx = RankContext(
         onset=incident.onset,
         affected=frozenset(incident.affected),

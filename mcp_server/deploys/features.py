@@ -127,8 +127,9 @@ def _service(deploy: Deploy, changes: ChangeSet | None, ctx: RankContext) -> Fea
         return _feature("service", 1.0, f"deploys {deploy.service}, a likely root of the incident")
     if deploy.service in ctx.affected:
         return _feature("service", 0.8, f"deploys {deploy.service}, which is degraded")
+    same_repo = _services_in_repo(changes, ctx) if changes else []
     for changed in changes.files if changes else []:
-        owners = services_owning(changed.path, list(ctx.services.values()), ctx.codeowners) & ctx.affected
+        owners = services_owning(changed.path, same_repo, ctx.codeowners) & ctx.affected
         if owners:
             return _feature("service", 0.9, f"{changed.path} belongs to degraded {', '.join(sorted(owners))}")
     return _feature("service", 0.0, f"deploys {deploy.service}, which is not degraded")
@@ -157,11 +158,20 @@ def optimistic_score(deploy: Deploy, ctx: RankContext) -> float:
     belong to a degraded service or serve its routes).
     """
     features = {f.name: f.score for f in score_features(deploy, None, ctx)}
-    shared_repo = not deploy.repo or deploy.repo in ctx.affected_repos
+    # Same rule as _services_in_repo: a degraded service without a configured repo may hold any file.
+    shared_repo = not deploy.repo or any(not repo or repo == deploy.repo for repo in ctx.affected_repos)
     features["service"] = max(features["service"], 0.9 if shared_repo else 0.0)
     features["routes"] = 1.0 if shared_repo and any(ctx.failing_routes.values()) else 0.0
     features["change_kind"] = features["size"] = 1.0
     return sum(WEIGHTS[name] * score for name, score in features.items()) / sum(WEIGHTS.values())
+
+
+def _services_in_repo(changes: ChangeSet, ctx: RankContext) -> list[ServiceConfig]:
+    """Services whose code can be in this change set: same repository, or no repository configured.
+
+    A file of one repository never belongs to a service that lives in another, whatever its globs say.
+    """
+    return [s for s in ctx.services.values() if not s.repo or not changes.repo or s.repo == changes.repo]
 
 
 def _routes(changes: ChangeSet | None, ctx: RankContext) -> Feature:
@@ -169,9 +179,10 @@ def _routes(changes: ChangeSet | None, ctx: RankContext) -> Feature:
         return _feature("routes", 0.0, "no failing routes known to match against")
     if changes is None:
         return _feature("routes", 0.0, "changes unavailable: cannot match files to the failing routes")
+    in_repo = {s.name for s in _services_in_repo(changes, ctx)}
     for changed in changes.files:
         for service, failing in ctx.failing_routes.items():
-            config = ctx.services.get(service)
+            config = ctx.services.get(service) if service in in_repo else None
             touched = set(routes_touched(changed.path, config)) & set(failing) if config else set()
             if touched:
                 return _feature("routes", 1.0, f"{changed.path} serves failing {service} {', '.join(sorted(touched))}")

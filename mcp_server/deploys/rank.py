@@ -19,12 +19,15 @@ SAMPLE_FILES = 15
 
 
 def split_candidates(
-    deploys: Sequence[Deploy], onset: datetime, lookback: timedelta
+    deploys: Sequence[Deploy], onset: datetime, lookback: timedelta, environments: Sequence[str] = ()
 ) -> tuple[list[Deploy], list[Excluded]]:
     """Deploys that could have caused an incident starting at the onset, and the others with why not."""
     candidates, excluded = [], []
     for deploy in deploys:
-        if deploy.started_at > onset:
+        if environments and deploy.environment and deploy.environment not in environments:
+            reason = f"deployed to {deploy.environment}, not {', '.join(environments)}"
+            excluded.append(Excluded(deploy_id=deploy.id, service=deploy.service, reason=reason))
+        elif deploy.started_at > onset:
             excluded.append(Excluded(deploy_id=deploy.id, service=deploy.service, reason="started after the onset"))
         elif (deploy.finished_at or deploy.started_at) < onset - lookback:
             excluded.append(Excluded(deploy_id=deploy.id, service=deploy.service, reason="older than the lookback"))

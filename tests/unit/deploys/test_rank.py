@@ -186,3 +186,37 @@ def test_change_sets_are_fetched_for_the_best_possible_first():
     near_other = deploy("near", "ledger", 5)
     chosen, skipped = choose_for_changes([far_other, near_other, close_root], ctx(), 2)
     assert [d.id for d in chosen] == ["root", "near"] and [d.id for d in skipped] == ["far"]
+
+
+def test_files_of_another_repository_never_belong_to_a_degraded_service():
+    services = {
+        **SERVICES,
+        "checkout": SERVICES["checkout"].model_copy(update={"repo": "acme/checkout", "paths": ["**"]}),
+        "ledger": SERVICES["ledger"].model_copy(update={"repo": "acme/ledger"}),
+    }
+    other_repo = ChangeSet(repo="acme/ledger", base="a", head="b", commits=[], files=[
+        ChangedFile(path="services/checkout/pay/x.py", change="modified", category="code", additions=1, deletions=0)])
+    context = ctx(services=services)
+    d = deploy("d", "ledger", 5).model_copy(update={"repo": "acme/ledger"})
+    assert feature(d, other_repo, "service", context).score == 0.0
+    assert feature(d, other_repo, "routes", context).score == 0.0
+    same_repo = other_repo.model_copy(update={"repo": "acme/checkout"})
+    assert feature(d, same_repo, "service", context).score == 0.9
+
+
+def test_deploys_to_other_environments_are_excluded():
+    staging = deploy("stg", "checkout", 5).model_copy(update={"environment": "staging"})
+    prod = deploy("prd", "checkout", 5).model_copy(update={"environment": "production"})
+    chosen, excluded = split_candidates([staging, prod], ONSET, timedelta(hours=24), ["production"])
+    assert [d.id for d in chosen] == ["prd"]
+    assert excluded[0].reason == "deployed to staging, not production"
+    assert len(split_candidates([staging, prod], ONSET, timedelta(hours=24))[0]) == 2
+
+
+def test_optimistic_score_bounds_services_without_a_repo():
+    from mcp_server.deploys.features import optimistic_score
+
+    d = deploy("d", "ledger", 5).model_copy(update={"repo": "acme/ledger"})
+    owned = ChangeSet(repo="acme/ledger", base="a", head="b", commits=[], files=[
+        ChangedFile(path="services/checkout/pay/x.py", change="modified", category="config", additions=9, deletions=0)])
+    assert total_score(score_features(d, owned, ctx()), owned) <= optimistic_score(d, ctx()) + 1e-9
