@@ -96,6 +96,6 @@ def confidence(score: float, lead: float) -> Confidence:
     """High when the score is high and clearly ahead of the next; low when either is small."""
     if score >= 0.6 and lead >= 0.15:
         return "high"
-    if score >= 0.45 or lead >= 0.1:
+    if score >= 0.45 or (lead >= 0.1 and score >= 0.35):  # a clear lead among weak scores is still weak
         return "medium"
     return "low"

@@ -143,7 +143,7 @@ def test_rank_reports_missing_changes():
     assert ranked[0].changes is None and ranked[0].changes_error == "github: 404"
 
 
-@pytest.mark.parametrize(("score", "lead", "level"), [(0.7, 0.2, "high"), (0.7, 0.05, "medium"), (0.3, 0.12, "medium"), (0.3, 0.02, "low")])
+@pytest.mark.parametrize(("score", "lead", "level"), [(0.7, 0.2, "high"), (0.7, 0.05, "medium"), (0.4, 0.12, "medium"), (0.3, 0.12, "low"), (0.3, 0.02, "low")])
 def test_confidence(score, lead, level):
     assert confidence(score, lead) == level
 
