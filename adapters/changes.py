@@ -9,7 +9,8 @@ migration, a test of the config loader is a test).
 from __future__ import annotations
 
 import re
-from fnmatch import fnmatchcase
+from fnmatch import translate
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from adapters.models import FileCategory
@@ -39,13 +40,18 @@ _RULES: list[tuple[FileCategory, tuple[str, ...]]] = [
 ]
 
 
+# One compiled regex per category (full path or file name), instead of ~70 fnmatch calls per path.
+_COMPILED = [(category, re.compile("|".join(translate(p) for p in patterns))) for category, patterns in _RULES]
+
+
+@lru_cache(maxsize=65536)
 def classify(path: str) -> FileCategory:
     """The kind of change a file carries: code, config, dependency, infrastructure, migration, ..."""
     lowered = path.strip().removeprefix("./").lower()
     name = PurePosixPath(lowered).name
     if name in _DEPENDENCY_FILES or re.fullmatch(r"requirements[-_\w]*\.(txt|in)", name):
         return "dependency"
-    for category, patterns in _RULES:
-        if any(fnmatchcase(lowered, p) or fnmatchcase(name, p) for p in patterns):
+    for category, pattern in _COMPILED:
+        if pattern.match(lowered) or pattern.match(name):
             return category
     return "code"

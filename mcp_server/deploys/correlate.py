@@ -24,7 +24,7 @@ from mcp_server.triage.collect import collect, make_plan
 from mcp_server.triage.engine import run_triage
 from mcp_server.triage.models import TriageResult
 
-CHANGE_CONCURRENCY = 8
+CHANGE_CONCURRENCY = 64  # bounded anyway by deploys.max_change_sets; the git adapter batches and caps its own processes
 
 
 @dataclass

@@ -183,7 +183,8 @@ def _routes(changes: ChangeSet | None, ctx: RankContext) -> Feature:
     for changed in changes.files:
         for service, failing in ctx.failing_routes.items():
             config = ctx.services.get(service) if service in in_repo else None
-            touched = set(routes_touched(changed.path, config)) & set(failing) if config else set()
+            # Passing the failing routes lets a service without a route map match by route segments.
+            touched = set(routes_touched(changed.path, config, failing)) & set(failing) if config else set()
             if touched:
                 return _feature("routes", 1.0, f"{changed.path} serves failing {service} {', '.join(sorted(touched))}")
     return _feature("routes", 0.0, "no changed file serves a failing route")

@@ -220,3 +220,11 @@ def test_optimistic_score_bounds_services_without_a_repo():
     owned = ChangeSet(repo="acme/ledger", base="a", head="b", commits=[], files=[
         ChangedFile(path="services/checkout/pay/x.py", change="modified", category="config", additions=9, deletions=0)])
     assert total_score(score_features(d, owned, ctx()), owned) <= optimistic_score(d, ctx()) + 1e-9
+
+
+def test_routes_match_by_segments_when_a_service_has_no_route_map():
+    services = {**SERVICES, "checkout": SERVICES["checkout"].model_copy(update={"routes": {}})}
+    context = ctx(services=services, failing_routes={"checkout": ("/checkout/submit",)})
+    hit = feature(deploy("d", "checkout", 5), changes(("services/checkout/submit.py", "code", 5)), "routes", context)
+    miss = feature(deploy("d", "checkout", 5), changes(("services/checkout/cart.py", "code", 5)), "routes", context)
+    assert (hit.score, miss.score) == (1.0, 0.0)
