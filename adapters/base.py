@@ -116,5 +116,11 @@ class ChangeSource(Protocol):
     async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
         """Commits and files in ``base..head``; raise NotFoundError naming the missing commit."""
 
+    # Optional: ``async def codeowners(self, repo: str) -> str | None``, the repo's CODEOWNERS text,
+    # looked up where GitHub looks (.github/, the root, docs/). Sources without it are skipped.
+
+
+CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
 
 STEP_DEFAULT = timedelta(minutes=1)

@@ -30,7 +30,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from adapters import git_history as gh
-from adapters.base import AdapterContext
+from adapters.base import CODEOWNERS_PATHS, AdapterContext
 from adapters.errors import AdapterError, ConfigError, NotFoundError, QueryError, TimeoutError_, UnavailableError
 from adapters.models import ChangedFile, ChangeSet
 
@@ -121,6 +121,15 @@ class GitRepoAdapter:
         self._existing_clone(repo)
         out = await self._git(repo, ["rev-parse", "--verify", "--end-of-options", "HEAD^{commit}"])
         return out.decode().strip()
+
+    async def codeowners(self, repo: str) -> str | None:
+        """The clone's CODEOWNERS at HEAD, from the first place GitHub looks that has one, or None."""
+        self._existing_clone(repo)
+        for path in CODEOWNERS_PATHS:
+            code, out, _ = await self._run(repo, ["show", f"HEAD:{path}"])
+            if code == 0:
+                return out.decode(errors="replace")
+        return None
 
     async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
         """Commits (newest first) and files between ``base`` and ``head`` in the clone of ``repo``.

@@ -11,6 +11,8 @@ the window's start (plus what is needed to find the commit running before), or a
 
 from __future__ import annotations
 
+import base64
+
 import asyncio
 import json
 import logging
@@ -35,7 +37,7 @@ from adapters._http import (
     send,
     upstream_text,
 )
-from adapters.base import AdapterContext
+from adapters.base import CODEOWNERS_PATHS, AdapterContext
 from adapters.changes import classify
 from adapters.errors import AdapterError, AuthError, BadResponseError, NotFoundError, QueryError, RateLimitedError
 from adapters.models import ChangedFile, ChangeKind, ChangeSet, Commit, Deploy, DeployStatus, TimeWindow
@@ -347,6 +349,19 @@ class GitHubAdapter:
     def knows(self, repo: str) -> bool:
         """Whether ``repo`` (owner/name, any case) is configured."""
         return any(entry.repo.lower() == repo.lower() for entry in self.config.repos)
+
+    async def codeowners(self, repo: str) -> str | None:
+        """The repo's CODEOWNERS from the contents API (GitHub's own lookup order), or None."""
+        entry = next((e for e in self.config.repos if e.repo.lower() == repo.lower()), None)
+        for path in CODEOWNERS_PATHS if entry else ():
+            try:
+                body, _ = await self._get(f"/repos/{entry.repo}/contents/{path}", f"GET {path}", None,
+                                          need="contents", repo=entry.repo)
+            except NotFoundError:
+                continue
+            if isinstance(body, dict) and body.get("encoding") == "base64":
+                return base64.b64decode(str(body.get("content", ""))).decode(errors="replace")
+        return None
 
     async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
         """Commits and files of ``base...head`` from the compare API (up to 250 commits and 300 files)."""

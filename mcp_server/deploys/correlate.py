@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from adapters.models import ChangeSet, Deploy, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
 from mcp_server.deploys.features import RankContext, optimistic_score
 from mcp_server.deploys.models import Ranking
+from mcp_server.deploys.ownership import CodeOwnersRule, parse_codeowners
 from mcp_server.deploys.rank import rank, split_candidates
 from mcp_server.deploys.summary import render_ranking
 from mcp_server.runtime import Progress, Runtime, no_progress
@@ -117,6 +118,23 @@ async def fetch_changes(
     return changes, errors, [_change_status(name, outcomes) for name, outcomes in stats.items()]
 
 
+async def fetch_codeowners(runtime: Runtime, repos: set[str]) -> dict[str, list[CodeOwnersRule]]:
+    """Parsed CODEOWNERS of each repo whose change source can read it; a failure only loses that repo's rules."""
+
+    async def one(repo: str) -> tuple[str, list[CodeOwnersRule]]:
+        source = change_source_for(runtime, repo)
+        reader = getattr(source, "codeowners", None)
+        if reader is None:
+            return repo, []
+        try:
+            text = await asyncio.wait_for(reader(repo), runtime.config.triage.deadline_seconds)
+        except (TimeoutError, AdapterError):
+            return repo, []  # ownership then falls back to the services' path globs
+        return repo, parse_codeowners(text) if text else []
+
+    return {repo: rules for repo, rules in await asyncio.gather(*(one(r) for r in sorted(repos))) if rules}
+
+
 def _why_no_changes(deploy: Deploy, source: Any | None) -> str:
     if not (deploy.sha and deploy.previous_sha):
         return "the deploy source gave no previous and deployed commit"
@@ -168,7 +186,10 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         half_life_minutes=settings.time_half_life_minutes,
     )
     chosen, skipped = choose_for_changes(candidates, ctx, settings.max_change_sets)
-    changes, errors, change_statuses = await fetch_changes(runtime, chosen)
+    (changes, errors, change_statuses), owners = await asyncio.gather(
+        fetch_changes(runtime, chosen), fetch_codeowners(runtime, {d.repo for d in chosen if d.repo})
+    )
+    ctx = replace(ctx, codeowners=owners)
     errors |= {d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
                for d in skipped}
     ranked = rank(candidates, changes, errors, ctx)

@@ -27,7 +27,7 @@ from datetime import datetime
 from adapters.models import ChangeSet, Deploy
 from mcp_server.config import ServiceConfig
 from mcp_server.deploys.models import Feature
-from mcp_server.deploys.ownership import routes_touched, services_owning
+from mcp_server.deploys.ownership import CodeOwnersRule, routes_touched, services_owning
 
 WEIGHTS = {
     "service": 0.30,
@@ -59,7 +59,7 @@ class RankContext:
     roots: frozenset[str]
     services: Mapping[str, ServiceConfig]
     failing_routes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    codeowners: Sequence[object] = ()
+    codeowners: Mapping[str, Sequence[CodeOwnersRule]] = field(default_factory=dict)  # repo -> rules
     half_life_minutes: float = 30.0
     root_hops: dict[str, tuple[int, str]] = field(init=False, repr=False)
     symptom_hops: dict[str, tuple[int, str]] = field(init=False, repr=False)
@@ -129,7 +129,7 @@ def _service(deploy: Deploy, changes: ChangeSet | None, ctx: RankContext) -> Fea
         return _feature("service", 0.8, f"deploys {deploy.service}, which is degraded")
     same_repo = _services_in_repo(changes, ctx) if changes else []
     for changed in changes.files if changes else []:
-        owners = services_owning(changed.path, same_repo, ctx.codeowners) & ctx.affected
+        owners = services_owning(changed.path, same_repo, ctx.codeowners.get(changes.repo, ())) & ctx.affected
         if owners:
             return _feature("service", 0.9, f"{changed.path} belongs to degraded {', '.join(sorted(owners))}")
     return _feature("service", 0.0, f"deploys {deploy.service}, which is not degraded")

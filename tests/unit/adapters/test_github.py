@@ -493,3 +493,16 @@ def test_config_refuses_credentials_in_url() -> None:
         GitHubConfig.model_validate({"api_url": f"https://x:{TOKEN}@api.github.com", "repos": [
             {"repo": "acme/shop", "service": "x"}]})
     assert TOKEN not in str(info.value)
+
+
+async def test_codeowners_from_the_contents_api(respx_mock: respx.MockRouter, http, context) -> None:
+    import base64
+
+    respx_mock.get(f"{API}/repos/acme/shop/contents/.github/CODEOWNERS").mock(
+        return_value=httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs.github.com"}))
+    text = "services/pay/ @acme/payments\n"
+    respx_mock.get(f"{API}/repos/acme/shop/contents/CODEOWNERS").mock(return_value=httpx.Response(200, json={
+        "type": "file", "encoding": "base64", "size": len(text), "name": "CODEOWNERS", "path": "CODEOWNERS",
+        "content": base64.b64encode(text.encode()).decode() + "\n", "sha": "3d21ec53a331a6f037a91c368710b99387d012c1",
+    }))
+    assert await make(http, context).codeowners("acme/shop") == text

@@ -356,3 +356,16 @@ async def test_a_failed_fetch_is_not_fatal_and_the_hint_says_it_ran(tmp_path, ht
     with pytest.raises(NotFoundError) as raised:
         await source.get_changes("acme/shop", shas[0], "e" * 40)
     assert "fetch ran" in raised.value.hint
+
+
+async def test_codeowners_is_read_where_github_looks(tmp_path: Path, http: httpx.AsyncClient) -> None:
+    path = tmp_path / "clones" / "shop"
+    build_repo(path, [
+        {"message": "base", "write": {"CODEOWNERS": "* @acme/root\n", "src/a.py": "x\n"}},
+        {"message": "owners", "write": {".github/CODEOWNERS": "services/pay/ @acme/payments\n"}},
+    ])
+    assert await adapter(tmp_path, http).codeowners("acme/shop") == "services/pay/ @acme/payments\n"
+
+
+async def test_codeowners_absent_is_none(tmp_path: Path, http: httpx.AsyncClient, shop) -> None:
+    assert await adapter(tmp_path, http).codeowners("acme/shop") is None

@@ -228,3 +228,17 @@ def test_routes_match_by_segments_when_a_service_has_no_route_map():
     hit = feature(deploy("d", "checkout", 5), changes(("services/checkout/submit.py", "code", 5)), "routes", context)
     miss = feature(deploy("d", "checkout", 5), changes(("services/checkout/cart.py", "code", 5)), "routes", context)
     assert (hit.score, miss.score) == (1.0, 0.0)
+
+
+def test_codeowners_give_a_monorepo_file_to_the_team_of_a_degraded_service():
+    from mcp_server.deploys.ownership import parse_codeowners
+
+    services = {**SERVICES, "checkout": SERVICES["checkout"].model_copy(update={"paths": [], "team": "payments-team",
+                                                                                 "repo": "acme/mono"})}
+    rules = {"acme/mono": parse_codeowners("/libs/billing/ @acme/payments-team\n")}
+    owned = ChangeSet(repo="acme/mono", base="a", head="b", commits=[], files=[
+        ChangedFile(path="libs/billing/rounding.py", change="modified", category="code", additions=3, deletions=1)])
+    d = deploy("d", "platform", 5).model_copy(update={"repo": "acme/mono"})
+    assert feature(d, owned, "service", ctx(services=services)).score == 0.0
+    f = feature(d, owned, "service", ctx(services=services, codeowners=rules))
+    assert f.score == 0.9 and "libs/billing/rounding.py belongs to degraded checkout" in f.reason
