@@ -16,6 +16,10 @@ from pydantic import BaseModel
 from adapters.models import (
     Alert,
     ChangeSet,
+    ChatMessage,
+    EmailMessage,
+    PostResult,
+    StatusUpdate,
     Deploy,
     HealthResult,
     HealthTarget,
@@ -26,8 +30,12 @@ from adapters.models import (
     TimeWindow,
 )
 
-Capability = Literal["metrics", "health", "deploys", "provider_events", "alerts", "changes"]
-CAPABILITIES: tuple[Capability, ...] = ("metrics", "health", "deploys", "provider_events", "alerts", "changes")
+Capability = Literal[
+    "metrics", "health", "deploys", "provider_events", "alerts", "changes", "chat", "chat_post", "status_post", "email"
+]
+CAPABILITIES: tuple[Capability, ...] = (
+    "metrics", "health", "deploys", "provider_events", "alerts", "changes", "chat", "chat_post", "status_post", "email"
+)
 
 
 class AdapterContext(BaseModel):
@@ -121,6 +129,42 @@ class ChangeSource(Protocol):
 
 
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+
+
+class ChatSource(Protocol):
+    """An incident chat channel to read (capability "chat")."""
+
+    name: str
+
+    async def history(self, channel: str, oldest: datetime, cursor: str | None) -> tuple[list[ChatMessage], str | None]:
+        """Messages and thread replies since ``oldest`` (or after ``cursor``), and the cursor for the next sync."""
+
+
+class ChatSink(Protocol):
+    """Where internal chat updates are posted (capability "chat_post")."""
+
+    name: str
+
+    async def post_message(self, channel: str, text: str) -> PostResult:
+        """Post ``text``; called only after the responder confirmed, and at most once per draft."""
+
+
+class StatusPageSink(Protocol):
+    """A public status page (capability "status_post")."""
+
+    name: str
+
+    async def post_update(self, update: StatusUpdate) -> PostResult:
+        """Create the incident (no ``remote_id``) or update it, with its component statuses."""
+
+
+class EmailSink(Protocol):
+    """Outgoing email (capability "email")."""
+
+    name: str
+
+    async def send(self, message: EmailMessage) -> PostResult:
+        """Send one message."""
 
 
 STEP_DEFAULT = timedelta(minutes=1)

@@ -171,6 +171,53 @@ class ChangeSet(Model):
     source: str = ""
 
 
+class ChatMessage(Model):
+    """One message of an incident chat channel (a thread reply carries its parent's ``thread_ts``)."""
+
+    channel: str
+    ts: str = Field(description="The message's id in its channel (Slack's ts)")
+    thread_ts: str = ""
+    user: str = ""
+    text: str
+    posted_at: UtcDatetime
+    edited_at: UtcDatetime | None = None
+    reactions: list[str] = Field(default_factory=list, description="Emoji names, without colons")
+    link: str = ""
+
+
+ComponentStatus = Literal["operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"]
+PublicState = Literal["investigating", "identified", "monitoring", "resolved"]
+
+
+class StatusUpdate(Model):
+    """One public status-page update: Statuspage's incident states and per-component statuses."""
+
+    incident_key: str = Field(description="Our incident id; the sink maps it to its own incident")
+    title: str
+    status: PublicState
+    body: str
+    components: dict[str, ComponentStatus] = Field(default_factory=dict, description="Public component -> status")
+    remote_id: str = Field(default="", description="The status page's incident id, once created")
+
+
+class EmailMessage(Model):
+    """One plain-text email."""
+
+    to: list[str]
+    subject: str
+    body: str
+    sender: str = ""
+
+
+class PostResult(Model):
+    """What an outside system answered to a post: where it landed and its id there."""
+
+    target: str = Field(description="e.g. slack:#inc-42, statuspage:<page>, email:exec@example.com, static:<dir>")
+    remote_id: str
+    link: str = ""
+    posted_at: UtcDatetime
+
+
 class ProviderEvent(Model):
     """An incident or degraded component published by a cloud or SaaS provider."""
 

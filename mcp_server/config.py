@@ -136,6 +136,44 @@ class DeploysConfig(_Strict):
     )
 
 
+class WritesConfig(_Strict):
+    """Which outside writes are allowed at all. Everything is off until turned on here."""
+
+    status_page: bool = False
+    chat: bool = False
+    email: bool = False
+
+
+class ExecEmailConfig(_Strict):
+    """Who gets the executive email, and from which severity."""
+
+    to: list[str] = Field(default_factory=list)
+    sender: str = "firstfifteen@localhost"
+    min_severity: Literal["SEV1", "SEV2", "SEV3", "SEV4"] = "SEV2"
+
+
+class CommsConfig(_Strict):
+    """Drafting and posting incident communications."""
+
+    writes: WritesConfig = Field(default_factory=WritesConfig)
+    chat_channel: str = Field(default="", description="Internal incident channel, e.g. #inc-checkout or C0123")
+    exec_email: ExecEmailConfig = Field(default_factory=ExecEmailConfig)
+    templates_dir: str | None = Field(default=None, description="Directory of Jinja2 templates overriding the shipped ones")
+    update_every_minutes: dict[str, int] = Field(
+        default_factory=lambda: {"status_page": 30, "chat": 15, "exec_email": 60, "support": 60},
+        description="How often each audience expects an update",
+    )
+    status_page_url: str = Field(default="", description="Public URL of the status page, for support replies")
+
+
+class TimelineConfig(_Strict):
+    """Capturing the timeline from chat."""
+
+    channel: str = Field(default="", description="The incident chat channel to read (default: comms.chat_channel)")
+    highlight_emoji: list[str] = Field(default_factory=lambda: ["pushpin", "stopwatch"])
+    highlight_keywords: list[str] = Field(default_factory=lambda: ["#timeline", "decision:", "action:"])
+
+
 class StoreConfig(_Strict):
     """Where the incident record lives."""
 
@@ -167,6 +205,8 @@ class Config(_Strict):
     signals: SignalsConfig = Field(default_factory=SignalsConfig)
     triage: TriageConfig = Field(default_factory=TriageConfig)
     deploys: DeploysConfig = Field(default_factory=DeploysConfig)
+    comms: CommsConfig = Field(default_factory=CommsConfig)
+    timeline: TimelineConfig = Field(default_factory=TimelineConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     adapters: dict[str, AdapterEntry] = Field(default_factory=dict)
     sources: dict[str, list[str]] = Field(default_factory=dict, description="capability -> adapter names")
