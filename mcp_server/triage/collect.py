@@ -218,6 +218,23 @@ async def _metrics(
     await asyncio.gather(*jobs)
 
 
+def service_links(runtime: Runtime, plan: Plan, service: str) -> dict[str, str]:
+    """Links to one service's error, request and p99 queries in the metrics UI.
+
+    Built for the one service, not the all-services query, so a link stays short and opens on it.
+    """
+    source = runtime.metrics()
+    if source is None:
+        return {}
+    seconds = plan.moments[NOW][1]
+    specs = {"errors": ("errors", None), "requests": ("requests", None), "p99": ("latency", 0.99)}
+    links = {
+        name: source.query_link(_query(runtime, kind, [service], seconds, quantile).promql, plan.spark)
+        for name, (kind, quantile) in specs.items()
+    }
+    return {name: link for name, link in links.items() if link}
+
+
 async def collect_routes(runtime: Runtime, plan: Plan, services: list[str], progress: Progress) -> Collected:
     """Second pass, only for services whose errors rose: the same error signal broken down by route."""
     source = runtime.metrics()

@@ -9,7 +9,7 @@ from adapters.models import Sample, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
 from mcp_server.runtime import Progress, Runtime, no_progress
 from mcp_server.triage.assess import MOMENTS, Observation, assess
-from mcp_server.triage.collect import Collected, Plan, collect, collect_routes, make_plan
+from mcp_server.triage.collect import Collected, Plan, collect, collect_routes, make_plan, service_links
 from mcp_server.triage.models import ServiceVerdict, TriageResult
 from mcp_server.triage.summary import render_summary, ruled_out
 from mcp_server.triage.topology import assign_roles
@@ -40,7 +40,7 @@ async def run_triage(
         _add_routes(runtime, observations, routes)
         verdicts = [assess(observations[v.service], config.triage) if v.error_ratio.degraded else v for v in verdicts]
     depends = {s.name: s.depends_on for s in config.services}
-    verdicts = assign_roles(_with_context(runtime, verdicts, collected), depends)
+    verdicts = assign_roles(_with_context(runtime, plan, verdicts), depends)
     result = _result(runtime, plan, collected, verdicts)
     return result.model_copy(update={"summary_markdown": render_summary(result)})
 
@@ -139,14 +139,14 @@ def _merge_statuses(first: list[SourceStatus], second: list[SourceStatus]) -> li
     return list(merged.values())
 
 
-def _with_context(runtime: Runtime, verdicts: list[ServiceVerdict], collected: Collected) -> list[ServiceVerdict]:
+def _with_context(runtime: Runtime, plan: Plan, verdicts: list[ServiceVerdict]) -> list[ServiceVerdict]:
     configured = {s.name: s for s in runtime.config.services}
     return [
         v.model_copy(
             update={
                 "team": configured[v.service].team,
                 "status_component": configured[v.service].status_component,
-                "links": dict(collected.links) if v.status != "healthy" else {},
+                "links": service_links(runtime, plan, v.service) if v.status != "healthy" else {},
             }
         )
         for v in verdicts

@@ -79,4 +79,7 @@ def test_cli_triage_against_real_prometheus(prometheus_bad_deploy, tmp_path, cap
     checkout = next(s for s in result["services"] if s["service"] == "checkout")
     assert checkout["error_ratio"]["now"] > 0.05 > checkout["error_ratio"]["baseline"]
     assert checkout["links"]["errors"].startswith(prometheus_bad_deploy.url + "/graph?g0.expr=")
+    from urllib.parse import unquote
+
+    assert 'service=~"checkout"' in unquote(checkout["links"]["errors"])  # one service's query, short to read
     assert {s["source"] for s in result["sources"]} >= {"prometheus", "replay"}
