@@ -1,4 +1,4 @@
-"""The incident record: incidents and their timelines, in SQLite by default.
+"""The incident record: incidents, their timelines and communication drafts, in SQLite by default.
 
 ``open_store(config.store)`` is the one entry point; callers depend on the ``IncidentStore``
 protocol, so a PostgreSQL backend can stand beside SQLite later without touching them.
@@ -21,13 +21,23 @@ from adapters.errors import ConfigError
 from mcp_server.config import StoreConfig
 from mcp_server.store.base import IncidentStore
 from mcp_server.store.models import (
+    AUDIENCES,
+    Audience,
+    Draft,
+    DraftIn,
+    EventRevision,
+    InboxAlert,
+    InboxAlertIn,
     Incident,
     IncidentDraft,
     Severity,
     Status,
     TimelineEntry,
     TimelineEvent,
+    UpsertOutcome,
+    format_draft_id,
     format_incident_id,
+    parse_draft_id,
     parse_incident_id,
 )
 from mcp_server.store.sqlite import SqliteIncidentStore
@@ -37,7 +47,14 @@ DB_FILENAME = "incidents.sqlite3"
 BACKENDS = ("sqlite",)
 
 __all__ = [
+    "AUDIENCES",
+    "Audience",
     "DB_ENV",
+    "Draft",
+    "DraftIn",
+    "EventRevision",
+    "InboxAlert",
+    "InboxAlertIn",
     "Incident",
     "IncidentDraft",
     "IncidentStore",
@@ -46,9 +63,12 @@ __all__ = [
     "Status",
     "TimelineEntry",
     "TimelineEvent",
+    "UpsertOutcome",
     "default_db_path",
+    "format_draft_id",
     "format_incident_id",
     "open_store",
+    "parse_draft_id",
     "parse_incident_id",
     "resolve_db_path",
 ]

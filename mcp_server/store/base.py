@@ -17,8 +17,22 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from adapters.errors import QueryError
-from adapters.models import iso_utc
-from mcp_server.store.models import STATUSES, Incident, IncidentDraft, Status, TimelineEntry, TimelineEvent
+from adapters.models import PostResult, iso_utc
+from mcp_server.store.models import (
+    STATUSES,
+    Audience,
+    Draft,
+    DraftIn,
+    EventRevision,
+    InboxAlert,
+    InboxAlertIn,
+    Incident,
+    IncidentDraft,
+    Status,
+    TimelineEntry,
+    TimelineEvent,
+    UpsertOutcome,
+)
 
 DEFAULT_INCIDENT_LIMIT = 20
 MAX_INCIDENT_LIMIT = 500
@@ -63,6 +77,72 @@ class IncidentStore(Protocol):
 
     def set_status(self, incident_id: str, status: Status, actor: str) -> Incident:
         """Change the status and record a ``status_changed`` event; setting the current status is a no-op."""
+        ...
+
+    # -- timeline sync: edits and deletions with history, cursors, the alert inbox ---------------
+
+    def upsert_event(
+        self, incident_id: str, entry: TimelineEntry, *, changed_at: datetime | None = None
+    ) -> tuple[TimelineEvent, UpsertOutcome]:
+        """Record or update the event with ``entry.source_id``; a change keeps the previous version as a revision."""
+        ...
+
+    def mark_deleted(self, incident_id: str, source: str, source_id: str, deleted_at: datetime) -> bool:
+        """Flag the event deleted (text kept, a revision recorded); False if unknown or already flagged."""
+        ...
+
+    def get_revisions(self, event_id: int) -> list[EventRevision]:
+        """Earlier versions of one event, oldest first."""
+        ...
+
+    def get_cursor(self, incident_id: str, source: str) -> str | None:
+        """How far the last sync of ``source`` read for this incident, or None."""
+        ...
+
+    def set_cursor(self, incident_id: str, source: str, cursor: str) -> None:
+        """Remember how far a sync of ``source`` read for this incident."""
+        ...
+
+    def record_inbox_alerts(self, alerts: Iterable[InboxAlertIn]) -> int:
+        """Store alert notifications once per (fingerprint, status, starts_at, ends_at); how many were new."""
+        ...
+
+    def list_inbox_alerts(self, start: datetime, end: datetime, limit: int = MAX_TIMELINE_LIMIT) -> list[InboxAlert]:
+        """Inbox notifications overlapping [start, end], by start time."""
+        ...
+
+    # -- communication drafts ---------------------------------------------------------------------
+
+    def save_draft(self, draft_in: DraftIn) -> Draft:
+        """Store a new draft with the next ``D-<n>`` id and ``created_at`` now."""
+        ...
+
+    def get_draft(self, draft_id: str, incident_id: str | None = None) -> Draft:
+        """The draft, or NotFoundError whose hint lists recent drafts (of ``incident_id`` when given)."""
+        ...
+
+    def list_drafts(self, incident_id: str, audience: Audience | None = None) -> list[Draft]:
+        """The incident's drafts, oldest first."""
+        ...
+
+    def claim_post(self, draft_id: str, confirmed_by: str) -> bool:
+        """Atomically mark the draft as being posted; False when already claimed or posted."""
+        ...
+
+    def complete_post(self, draft_id: str, result: PostResult) -> Draft:
+        """Record where the claimed draft was posted."""
+        ...
+
+    def release_claim(self, draft_id: str) -> None:
+        """Drop the claim after a failed post so the draft can be retried."""
+        ...
+
+    def get_remote_id(self, incident_id: str, target: str) -> str | None:
+        """The outside system's id for this incident at ``target``, or None."""
+        ...
+
+    def set_remote_id(self, incident_id: str, target: str, remote_id: str) -> None:
+        """Remember the outside system's id for this incident at ``target``."""
         ...
 
     def close(self) -> None:

@@ -79,7 +79,84 @@ CREATE UNIQUE INDEX timeline_events_dedup
 CREATE INDEX timeline_events_by_time ON timeline_events (incident, occurred_at, id);
 """
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "incidents and timeline events", _V1_SQL),)
+# Timeline sync: edits and deletions keep history, cursors per (incident, source), the alert inbox.
+_V2_SQL = """
+ALTER TABLE timeline_events ADD COLUMN edited_at TEXT;
+ALTER TABLE timeline_events ADD COLUMN deleted_at TEXT;
+CREATE TABLE event_revisions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    INTEGER NOT NULL REFERENCES timeline_events (id),
+    change      TEXT NOT NULL CHECK (change IN ('updated', 'deleted')),
+    kind        TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    actor       TEXT NOT NULL DEFAULT '',
+    link        TEXT NOT NULL DEFAULT '',
+    details     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
+    replaced_at TEXT NOT NULL
+);
+CREATE INDEX event_revisions_by_event ON event_revisions (event_id, id);
+CREATE TABLE sync_cursors (
+    incident   INTEGER NOT NULL REFERENCES incidents (number),
+    source     TEXT NOT NULL,
+    cursor     TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (incident, source)
+);
+CREATE TABLE alert_inbox (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint   TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+    name          TEXT NOT NULL DEFAULT '',
+    labels        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),
+    annotations   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(annotations)),
+    starts_at     TEXT NOT NULL,
+    ends_at       TEXT NOT NULL DEFAULT '',  -- '' while firing: NULLs would never collide in the unique index
+    generator_url TEXT NOT NULL DEFAULT '',
+    receiver      TEXT NOT NULL DEFAULT '',
+    group_key     TEXT NOT NULL DEFAULT '',
+    external_url  TEXT NOT NULL DEFAULT '',
+    received_at   TEXT NOT NULL
+);
+CREATE UNIQUE INDEX alert_inbox_dedup ON alert_inbox (fingerprint, status, starts_at, ends_at);
+CREATE INDEX alert_inbox_by_start ON alert_inbox (starts_at);
+"""
+
+# Communication drafts (posted at most once: claimed under the write lock) and outside systems' ids.
+_V3_SQL = """
+CREATE TABLE drafts (
+    number       INTEGER PRIMARY KEY AUTOINCREMENT,  -- D-<number>
+    incident     INTEGER NOT NULL REFERENCES incidents (number),
+    audience     TEXT NOT NULL CHECK (audience IN ('status_page', 'chat', 'exec_email', 'support')),
+    channel      TEXT NOT NULL DEFAULT '',
+    subject      TEXT NOT NULL DEFAULT '',
+    body         TEXT NOT NULL,
+    public_state TEXT NOT NULL DEFAULT '',
+    components   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(components)),
+    facts        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(facts)),
+    findings     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(findings)),
+    token_hash   TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL,
+    created_by   TEXT NOT NULL,
+    claimed_at   TEXT,
+    confirmed_by TEXT NOT NULL DEFAULT '',
+    posted_at    TEXT,
+    post         TEXT CHECK (post IS NULL OR json_valid(post))
+);
+CREATE INDEX drafts_by_incident ON drafts (incident, audience, number);
+CREATE TABLE remote_ids (
+    incident   INTEGER NOT NULL REFERENCES incidents (number),
+    target     TEXT NOT NULL,
+    remote_id  TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (incident, target)
+);
+"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "incidents and timeline events", _V1_SQL),
+    Migration(2, "timeline sync: event revisions, sync cursors, alert inbox", _V2_SQL),
+    Migration(3, "communication drafts and remote ids", _V3_SQL),
+)
 
 _BOOKKEEPING_SQL = """
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, JsonValue, model_validator
 
-from adapters.models import Model, UtcDatetime, utcnow
+from adapters.models import Model, PostResult, UtcDatetime, utcnow
 
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 Status = Literal["open", "mitigated", "resolved"]
@@ -178,3 +178,117 @@ class TimelineEvent(Model):
     link: str = ""
     source_id: str | None = None
     details: dict[str, JsonValue] = Field(default_factory=dict)
+    edited_at: UtcDatetime | None = Field(default=None, description="Last change of text, actor or link")
+    deleted_at: UtcDatetime | None = Field(default=None, description="When the source deleted it; the text is kept")
+    revision_count: int = Field(default=0, description="Earlier versions kept (see get_revisions)")
+
+
+RevisionChange = Literal["updated", "deleted"]
+
+
+class EventRevision(Model):
+    """An earlier version of a timeline event, kept when the event was updated or flagged deleted."""
+
+    id: int
+    event_id: int
+    change: RevisionChange = Field(description="What replaced this version: an update, or the deletion flag")
+    kind: str
+    text: str
+    actor: str = ""
+    link: str = ""
+    details: dict[str, JsonValue] = Field(default_factory=dict)
+    replaced_at: UtcDatetime = Field(description="When this version stopped being current")
+
+
+UpsertOutcome = Literal["created", "updated", "unchanged"]
+
+
+# -- the sync cursors' neighbours: the alert inbox -------------------------------------------------
+
+AlertStatus = Literal["firing", "resolved"]
+
+
+class InboxAlertIn(Model):
+    """One alert of one Alertmanager notification, as the webhook receiver stores it.
+
+    Recorded once per (fingerprint, status, starts_at, ends_at): Alertmanager repeats a firing
+    alert every ``repeat_interval`` and every group member in each notification of its group.
+    """
+
+    fingerprint: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+    status: AlertStatus
+    name: Annotated[str, Field(max_length=500)] = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    starts_at: UtcDatetime
+    ends_at: UtcDatetime | None = Field(default=None, description="None while firing")
+    generator_url: Annotated[str, Field(max_length=2_000)] = ""
+    receiver: Annotated[str, Field(max_length=500)] = ""
+    group_key: Annotated[str, Field(max_length=2_000)] = ""
+    external_url: Annotated[str, Field(max_length=2_000)] = ""
+
+
+class InboxAlert(InboxAlertIn):
+    """An alert notification as stored in the inbox."""
+
+    id: int
+    received_at: UtcDatetime
+
+
+# -- communication drafts ----------------------------------------------------------------------------
+
+Audience = Literal["status_page", "chat", "exec_email", "support"]
+AUDIENCES: tuple[str, ...] = ("status_page", "chat", "exec_email", "support")
+DRAFT_PREFIX = "D-"
+_DRAFT_ID = re.compile(r"^\s*d-?(\d{1,18})\s*$", re.IGNORECASE)
+
+
+def format_draft_id(number: int) -> str:
+    """The human form of a draft number: ``3`` -> ``D-3``."""
+    return f"{DRAFT_PREFIX}{number}"
+
+
+def parse_draft_id(value: str) -> int | None:
+    """The number inside ``D-3`` (also ``d-3``, ``D3``), or None if it is not a draft id."""
+    match = _DRAFT_ID.match(value) if isinstance(value, str) else None
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if number > 0 else None
+
+
+class DraftIn(Model):
+    """What the communications code saves: one message for one audience, not yet posted."""
+
+    incident_id: str
+    audience: Audience
+    channel: Annotated[str, Field(max_length=500)] = Field(default="", description="Where it would go")
+    subject: Annotated[str, Field(max_length=1_000)] = ""
+    body: Annotated[str, Field(max_length=100_000)]
+    public_state: Annotated[str, Field(max_length=64)] = Field(default="", description="'' unless status_page")
+    components: dict[str, str] = Field(default_factory=dict)
+    facts: Details = Field(default_factory=dict)
+    findings: list[dict[str, str]] = Field(default_factory=list, description="Each {rule, text, message}")
+    token_hash: Annotated[str, Field(max_length=200)] = ""
+    created_by: Annotated[Person, Field(min_length=1), AfterValidator(_not_blank)]
+
+
+class Draft(Model):
+    """A saved communication draft; ``post`` is set once it went out."""
+
+    id: str = Field(description="D-<n>, sequential")
+    incident_id: str
+    audience: Audience
+    channel: str = ""
+    subject: str = ""
+    body: str
+    public_state: str = ""
+    components: dict[str, str] = Field(default_factory=dict)
+    facts: dict[str, JsonValue] = Field(default_factory=dict)
+    findings: list[dict[str, str]] = Field(default_factory=list)
+    token_hash: str = ""
+    created_at: UtcDatetime
+    created_by: str
+    posted_at: UtcDatetime | None = None
+    post: PostResult | None = None
+    confirmed_by: str = ""

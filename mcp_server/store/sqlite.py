@@ -21,34 +21,32 @@ Choices, and why:
   readable in the sqlite3 shell.
 - **Nothing half-written**: each operation is one transaction; any exception rolls it back, so an
   incident never exists without its ``declared`` event and a failed append leaves no row.
+
+The connection handling is in ``sqlite_core.py``; edits, deletions, sync cursors and the alert inbox
+in ``sqlite_sync.py``; communication drafts in ``sqlite_drafts.py``. ``SqliteIncidentStore`` is all
+of them together.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from adapters.errors import ConfigError, NotFoundError, QueryError, UnavailableError
-from adapters.models import iso_utc, utcnow
+from adapters.models import iso_utc
 from mcp_server.store.base import (
     DEFAULT_INCIDENT_LIMIT,
     DEFAULT_TIMELINE_LIMIT,
     MAX_INCIDENT_LIMIT,
     MAX_TIMELINE_LIMIT,
-    RECENT_IDS_IN_HINT,
     check_actor,
     check_limit,
     check_status,
     check_window,
     filter_names,
 )
-from mcp_server.store.migrations import MIGRATIONS, Migration, from_db_time, migrate, refuse_newer, to_db_time
+from mcp_server.store.migrations import from_db_time, to_db_time
 from mcp_server.store.models import (
     Incident,
     IncidentDraft,
@@ -56,48 +54,35 @@ from mcp_server.store.models import (
     TimelineEntry,
     TimelineEvent,
     format_incident_id,
-    parse_incident_id,
 )
+from mcp_server.store.sqlite_core import (
+    DEFAULT_BUSY_TIMEOUT,
+    EVENT_COLUMNS,
+    event_from_row,
+    fetch_event,
+    insert_event,
+    require_incident,
+    touch,
+)
+from mcp_server.store.sqlite_drafts import SqliteDrafts
+from mcp_server.store.sqlite_sync import SqliteSync
 
-DEFAULT_BUSY_TIMEOUT = 10.0
+__all__ = ["DEFAULT_BUSY_TIMEOUT", "SYSTEM_SOURCE", "SqliteIncidentStore"]
+
 SYSTEM_SOURCE = "firstfifteen"
 _INCIDENT_COLUMNS = (
     "number, title, severity, status, suspected_service, started_at, declared_at, declared_by, updated_at"
 )
-_EVENT_COLUMNS = "id, incident, occurred_at, recorded_at, source, kind, actor, text, link, source_id, details"
+# Module-level names so a test can inject a failure (monkeypatch sqlite._insert_event).
+_insert_event = insert_event
+_require = require_incident
+_touch = touch
 
 
-class SqliteIncidentStore:
+class SqliteIncidentStore(SqliteSync, SqliteDrafts):
     """An ``IncidentStore`` in one SQLite file; create it once and share it between threads."""
 
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        clock: Callable[[], datetime] = utcnow,
-        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
-        migrations: tuple[Migration, ...] = MIGRATIONS,
-    ) -> None:
-        if str(path).strip() in ("", ":memory:"):
-            raise ConfigError(
-                f"incident store path {str(path)!r} is not a file path",
-                adapter="store",
-                hint="Use a file path: each operation opens its own connection, so ':memory:' would start empty.",
-            )
-        self.path = Path(path)
-        self._clock = clock
-        self._busy_timeout = busy_timeout
-        self._closed = False
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"cannot create the directory of {self.path}: {exc}", adapter="store") from exc
-        self._initialise(migrations)
-
-    def __repr__(self) -> str:
-        return f"SqliteIncidentStore({str(self.path)!r})"
-
-    # -- public API ---------------------------------------------------------------------------
+    # -- incidents and their timelines ----------------------------------------------------------
 
     def declare_incident(self, draft: IncidentDraft) -> Incident:
         """Create an incident with the next ``INC-<n>`` id and its ``declared`` event, atomically."""
@@ -154,15 +139,14 @@ class SqliteIncidentStore:
             if entry.source_id is not None:
                 # The write lock is held, so nobody can insert the same key between this read and the insert.
                 existing = conn.execute(
-                    f"SELECT {_EVENT_COLUMNS} FROM timeline_events WHERE incident = ? AND source = ? AND source_id = ?",
+                    f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE incident = ? AND source = ? AND source_id = ?",
                     (number, entry.source, entry.source_id),
                 ).fetchone()
                 if existing is not None:
-                    return _event(existing), False
+                    return event_from_row(existing), False
             event_id = _insert_event(conn, number, entry, now)
             _touch(conn, number, now)
-            row = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline_events WHERE id = ?", (event_id,)).fetchone()
-            return _event(row), True
+            return fetch_event(conn, event_id), True
 
     def get_timeline(
         self,
@@ -184,11 +168,11 @@ class SqliteIncidentStore:
         with self._read() as conn:
             number = _require(conn, incident_id)
             rows = conn.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM timeline_events WHERE incident = ?{clauses} "
+                f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE incident = ?{clauses} "
                 "ORDER BY occurred_at, id LIMIT ?",
                 [number, *params, limit + 1],
             ).fetchall()
-        return [_event(row) for row in rows[:limit]], len(rows) > limit
+        return [event_from_row(row) for row in rows[:limit]], len(rows) > limit
 
     def set_status(self, incident_id: str, status: Status, actor: str) -> Incident:
         """Change the status and record a ``status_changed`` event; setting the current status is a no-op."""
@@ -212,130 +196,6 @@ class SqliteIncidentStore:
             _touch(conn, number, now)
             return _fetch_incident(conn, number)
 
-    def close(self) -> None:
-        """Refuse further calls; there is no long-lived connection to release."""
-        self._closed = True
-
-    def __enter__(self) -> SqliteIncidentStore:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    # -- connections and transactions ---------------------------------------------------------
-
-    def _initialise(self, migrations: tuple[Migration, ...]) -> None:
-        """Check the schema version before writing anything, then switch to WAL and migrate."""
-        with self._connection() as conn:
-            refuse_newer(conn, str(self.path), migrations)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise ConfigError(
-                    f"{self.path}: SQLite could not switch to WAL journal mode (got {mode!r})",
-                    adapter="store",
-                    hint="Put the incident database on a local disk; network file systems do not support WAL.",
-                )
-            migrate(conn, str(self.path), migrations, self._now)
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        """A fresh, configured connection in autocommit mode; SQLite errors become store errors."""
-        if self._closed:
-            raise UnavailableError("the incident store is closed", adapter="store", hint="Open a new store.")
-        conn: sqlite3.Connection | None = None
-        try:
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves instead of Python's implicit ones.
-            conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = FULL")
-            yield conn
-        except sqlite3.Error as exc:
-            raise _translate(exc, self.path) from exc
-        finally:
-            if conn is not None:
-                conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; the write lock is taken up front (BEGIN IMMEDIATE)."""
-        with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            with _rollback_on_error(conn):
-                yield conn
-                conn.execute("COMMIT")
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction, so every query of an operation sees the same snapshot."""
-        with self._connection() as conn:
-            conn.execute("BEGIN")
-            with _rollback_on_error(conn):
-                yield conn
-                conn.execute("COMMIT")
-
-    def _now(self) -> datetime:
-        now = self._clock()
-        if now.tzinfo is None or now.utcoffset() is None:
-            raise ValueError("the store's clock must return timezone-aware datetimes")
-        return now
-
-
-@contextmanager
-def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
-    try:
-        yield
-    except BaseException:
-        # Some errors (disk full, I/O) already rolled back; a second ROLLBACK would raise and hide them.
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _translate(exc: sqlite3.Error, path: Path) -> Exception:
-    """A SQLite error as the project's error hierarchy, with advice."""
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return UnavailableError(
-            f"incident database {path} stayed locked by another writer",
-            adapter="store",
-            upstream=text,
-            hint="Another process held the write lock longer than the busy timeout; retry in a moment.",
-        )
-    if isinstance(exc, sqlite3.IntegrityError):
-        return QueryError(f"the incident database refused the record: {text}", adapter="store", upstream=text)
-    if "not a database" in text or "malformed" in text:
-        return ConfigError(
-            f"{path} is not a usable incident database",
-            adapter="store",
-            upstream=text,
-            hint="Point FIRSTFIFTEEN_DB (or store.path) at another file; keep this one for inspection.",
-        )
-    return UnavailableError(f"incident database {path}: {text}", adapter="store", upstream=text)
-
-
-def _require(conn: sqlite3.Connection, incident_id: str) -> int:
-    """The incident's number, or NotFoundError listing the most recent ids."""
-    number = parse_incident_id(incident_id)
-    if number is not None and conn.execute("SELECT 1 FROM incidents WHERE number = ?", (number,)).fetchone():
-        return number
-    shape = "" if number is not None else " (ids look like INC-7)"
-    raise NotFoundError(f"no incident {incident_id!r}{shape}", adapter="store", hint=_recent_ids_hint(conn))
-
-
-def _recent_ids_hint(conn: sqlite3.Connection) -> str:
-    """Advice for an unknown id: the most recent incident ids, so the caller can pick the right one."""
-    recent = conn.execute(
-        "SELECT number FROM incidents ORDER BY number DESC LIMIT ?", (RECENT_IDS_IN_HINT + 1,)
-    ).fetchall()
-    ids = [format_incident_id(row[0]) for row in recent[:RECENT_IDS_IN_HINT]]
-    if not ids:
-        return "No incidents are recorded yet; declare one first."
-    more = ", and older ones (list_incidents shows them)" if len(recent) > RECENT_IDS_IN_HINT else ""
-    return f"Use one of the known incidents, most recent first: {', '.join(ids)}{more}."
-
 
 def _timeline_filters(
     kinds: list[str], sources: list[str], start: datetime | None, end: datetime | None
@@ -354,20 +214,6 @@ def _timeline_filters(
     return "".join(clauses), params
 
 
-def _insert_event(conn: sqlite3.Connection, number: int, entry: TimelineEntry, now: datetime) -> int:
-    cursor = conn.execute(
-        f"INSERT INTO timeline_events ({_EVENT_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (number, to_db_time(entry.occurred_at or now), to_db_time(now), entry.source, entry.kind, entry.actor,
-         entry.text, entry.link, entry.source_id, json.dumps(entry.details, ensure_ascii=False, sort_keys=True)),
-    )
-    return int(cursor.lastrowid or 0)
-
-
-def _touch(conn: sqlite3.Connection, number: int, now: datetime) -> None:
-    # max(): fixed-width timestamps compare as text, and a clock stepping back never rewinds updated_at.
-    conn.execute("UPDATE incidents SET updated_at = max(updated_at, ?) WHERE number = ?", (to_db_time(now), number))
-
-
 def _fetch_incident(conn: sqlite3.Connection, number: int) -> Incident:
     row = conn.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE number = ?", (number,)).fetchone()
     return _incident(row)
@@ -384,20 +230,4 @@ def _incident(row: sqlite3.Row) -> Incident:
         declared_at=from_db_time(row["declared_at"]),
         declared_by=row["declared_by"],
         updated_at=from_db_time(row["updated_at"]),
-    )
-
-
-def _event(row: sqlite3.Row) -> TimelineEvent:
-    return TimelineEvent(
-        id=row["id"],
-        incident_id=format_incident_id(row["incident"]),
-        occurred_at=from_db_time(row["occurred_at"]),
-        recorded_at=from_db_time(row["recorded_at"]),
-        source=row["source"],
-        kind=row["kind"],
-        actor=row["actor"],
-        text=row["text"],
-        link=row["link"],
-        source_id=row["source_id"],
-        details=json.loads(row["details"]),
     )

@@ -52,3 +52,12 @@ def open_fresh_and_declare(path: str, worker: int, go: Event) -> None:
     store = SqliteIncidentStore(path)
     store.declare_incident(IncidentDraft(title=f"from worker {worker}", severity="SEV3", declared_by=f"w{worker}"))
     store.close()
+
+
+def claim_draft(path: str, draft_id: str, worker: int, go: Event, results: object) -> None:
+    """Wait for the start signal, try to claim the draft, and report (worker, won) on the queue."""
+    store = SqliteIncidentStore(path)
+    go.wait()
+    won = store.claim_post(draft_id, confirmed_by=f"worker-{worker}")
+    results.put((worker, won))  # type: ignore[attr-defined]
+    store.close()
