@@ -32,6 +32,12 @@ from mcp_server.signals import build_query
 from mcp_server.triage.assess import MOMENTS, NOW, QUANTILES
 
 T = TypeVar("T")
+SIGNAL_SPECS: dict[str, tuple[str, float | None]] = {
+    "requests": ("requests", None),
+    "errors": ("errors", None),
+    **{name: ("latency", q) for name, q in QUANTILES.items()},
+}
+SPARK_SIGNALS = ("requests", "errors", "p99")
 SPARK_RATE_SECONDS = 120
 STEP = timedelta(minutes=1)
 
@@ -170,13 +176,9 @@ async def collect(
 
 
 def _count_work(runtime: Runtime, signals: tuple[str, ...], capabilities: tuple[str, ...]) -> int:
-    metrics = len(signals) * len(MOMENTS) + len(_spark_signals(signals)) if runtime.metrics() else 0
+    metrics = len(signals) * len(MOMENTS) if runtime.metrics() else 0
     others = sum(len(runtime.sources(c)) for c in capabilities if c != "metrics")
     return (metrics if "metrics" in capabilities else 0) + others
-
-
-def _spark_signals(signals: tuple[str, ...]) -> list[str]:
-    return [s for s in ("requests", "errors", "p99") if s in signals]
 
 
 def _query(runtime: Runtime, signal: str, services: list[str], seconds: int, quantile: float | None = None) -> SignalQuery:
@@ -189,9 +191,7 @@ async def _metrics(
     source = runtime.metrics()
     if source is None:
         return
-    signals: dict[str, tuple[str, float | None]] = {"requests": ("requests", None), "errors": ("errors", None)}
-    signals |= {name: ("latency", q) for name, q in QUANTILES.items()}
-    signals = {name: spec for name, spec in signals.items() if name in wanted}
+    signals = {name: spec for name, spec in SIGNAL_SPECS.items() if name in wanted}
 
     async def instant(name: str, moment: str) -> None:
         kind, quantile = signals[name]
@@ -206,16 +206,7 @@ async def _metrics(
         else:
             out.instant[(name, moment)] = result
 
-    async def series(name: str) -> None:
-        kind, quantile = signals[name]
-        query = _query(runtime, kind, services, SPARK_RATE_SECONDS, quantile)
-        result = await tracker.run(source.name, "metrics", lambda: source.range(query, plan.spark, STEP))
-        out.queries += 1
-        if result is not None:
-            out.ranges[name] = result
-
-    jobs = [instant(n, m) for n in signals for m in MOMENTS] + [series(n) for n in _spark_signals(wanted)]
-    await asyncio.gather(*jobs)
+    await asyncio.gather(*(instant(n, m) for n in signals for m in MOMENTS))
 
 
 def service_links(runtime: Runtime, plan: Plan, service: str) -> dict[str, str]:
@@ -235,20 +226,38 @@ def service_links(runtime: Runtime, plan: Plan, service: str) -> dict[str, str]:
     return {name: link for name, link in links.items() if link}
 
 
-async def collect_routes(runtime: Runtime, plan: Plan, services: list[str], progress: Progress) -> Collected:
-    """Second pass, only for services whose errors rose: the same error signal broken down by route."""
+async def collect_details(
+    runtime: Runtime, plan: Plan, degraded: list[str], error_degraded: list[str], progress: Progress
+) -> Collected:
+    """Second pass, only for degraded services: their last hour minute by minute (sparklines and onset),
+    and for those whose errors rose, the error signal broken down by route.
+
+    Asking this of the few degraded services, not of all, keeps a 500-service triage light.
+    """
     source = runtime.metrics()
     out = Collected()
-    if source is None or not services:
+    if source is None or not degraded:
         return out
-    tracker = _Tracker(progress, 2, time.monotonic() + runtime.config.triage.deadline_seconds / 2)
+    kinds = ("route_errors", "route_requests") if error_degraded else ()
+    tracker = _Tracker(progress, len(SPARK_SIGNALS) + len(kinds), time.monotonic() + runtime.config.triage.deadline_seconds / 2)
     at, seconds = plan.moments[NOW]
-    for kind in ("route_errors", "route_requests"):
-        query = _query(runtime, kind, services, seconds)
-        result = await tracker.run(source.name, "metrics", lambda q=query: source.instant(q, at))
+
+    async def series(name: str) -> None:
+        kind, quantile = SIGNAL_SPECS[name]
+        query = _query(runtime, kind, degraded, SPARK_RATE_SECONDS, quantile)
+        result = await tracker.run(source.name, "metrics", lambda: source.range(query, plan.spark, STEP))
+        out.queries += 1
+        if result is not None:
+            out.ranges[name] = result
+
+    async def routes(kind: str) -> None:
+        query = _query(runtime, kind, error_degraded, seconds)
+        result = await tracker.run(source.name, "metrics", lambda: source.instant(query, at))
         out.queries += 1
         if result is not None:
             out.routes[kind] = result
+
+    await asyncio.gather(*(series(n) for n in SPARK_SIGNALS), *(routes(k) for k in kinds))
     out.statuses = list(tracker.by_source.values())
     return out
 

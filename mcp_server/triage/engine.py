@@ -9,7 +9,7 @@ from adapters.models import Sample, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
 from mcp_server.runtime import Progress, Runtime, no_progress
 from mcp_server.triage.assess import MOMENTS, Observation, assess
-from mcp_server.triage.collect import Collected, Plan, collect, collect_routes, make_plan, service_links
+from mcp_server.triage.collect import Collected, Plan, collect, collect_details, make_plan, service_links
 from mcp_server.triage.models import ServiceVerdict, TriageResult
 from mcp_server.triage.summary import render_summary, ruled_out
 from mcp_server.triage.topology import assign_roles
@@ -32,13 +32,15 @@ async def run_triage(
     collected = await collect(runtime, plan, chosen, progress)
     observations = build_observations(runtime, plan, collected, chosen)
     verdicts = [assess(observations[name], config.triage) for name in chosen]
-    error_degraded = [v.service for v in verdicts if v.error_ratio.degraded]
-    if error_degraded:
-        routes = await collect_routes(runtime, plan, error_degraded, progress)
-        collected.statuses = _merge_statuses(collected.statuses, routes.statuses)
-        collected.queries += routes.queries
-        _add_routes(runtime, observations, routes)
-        verdicts = [assess(observations[v.service], config.triage) if v.error_ratio.degraded else v for v in verdicts]
+    degraded = [v.service for v in verdicts if v.status == "degraded"]
+    if degraded:
+        error_degraded = [v.service for v in verdicts if v.error_ratio.degraded]
+        details = await collect_details(runtime, plan, degraded, error_degraded, progress)
+        collected.statuses = _merge_statuses(collected.statuses, details.statuses)
+        collected.queries += details.queries
+        _add_sparklines(runtime, observations, details)
+        _add_routes(runtime, observations, details)
+        verdicts = [assess(observations[v.service], config.triage) if v.status == "degraded" else v for v in verdicts]
     depends = {s.name: s.depends_on for s in config.services}
     verdicts = assign_roles(_with_context(runtime, plan, verdicts), depends)
     result = _result(runtime, plan, collected, verdicts)
@@ -86,7 +88,6 @@ def build_observations(runtime: Runtime, plan: Plan, collected: Collected, servi
     for result in collected.health:
         if result.service in observations:
             observations[result.service].health = result
-    _add_sparklines(runtime, observations, collected)
     return observations
 
 
