@@ -30,7 +30,7 @@ from adapters.errors import (
 )
 
 UPSTREAM_LIMIT = 300
-Method = Literal["GET", "POST"]
+Method = Literal["GET", "POST", "PATCH"]
 
 
 def check_base_url(value: str) -> str:
@@ -254,17 +254,19 @@ async def send(
     data: dict[str, str] | None = None,
     credentials: Credentials | None = None,
     passthrough: frozenset[int] = frozenset(),
+    json: object | None = None,
 ) -> httpx.Response:
     """Send one request; transport failures and non-2xx statuses become AdapterErrors.
 
     Statuses in ``passthrough`` are returned instead, for an adapter whose backend gives them a
     meaning of its own (GitHub's 403 is a rate limit or a missing permission, its 404 a hidden repo).
+    ``json`` sends a JSON body instead of ``data`` (Slack's chat.postMessage, Statuspage's incidents).
     """
     creds = credentials or Credentials()
     where = {"adapter": adapter, "request": request_summary}
     try:
         response = await http.request(
-            method, url, params=params, data=data, headers=creds.headers, auth=creds.auth, timeout=timeout
+            method, url, params=params, data=data, json=json, headers=creds.headers, auth=creds.auth, timeout=timeout
         )
     except httpx.TimeoutException as exc:
         raise TimeoutError_(
