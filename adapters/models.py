@@ -216,6 +216,7 @@ class PostResult(Model):
     remote_id: str
     link: str = ""
     posted_at: UtcDatetime
+    note: str = Field(default="", description="What did not go as asked, e.g. recipients the server refused")
 
 
 class ProviderEvent(Model):

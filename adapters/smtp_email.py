@@ -8,7 +8,8 @@ blocks the event loop. Plain SMTP, STARTTLS (``starttls: true``, usually port 58
 Failures map onto :mod:`adapters.errors`: refused connection or a dropped session is
 ``UnavailableError``, no answer in ``timeout_s`` is ``TimeoutError_``, a refused login is
 ``AuthError``, and refused recipients or sender are a ``QueryError`` naming the addresses. When
-only some recipients are refused the others have already been sent the message: the error says
+only some recipients are refused the others have already been sent the message: that is a post
+with a ``note`` naming the refused ones, not an error, so a retry cannot send it twice. The note says
 so, so that nobody resends it to them.
 """
 
@@ -129,8 +130,9 @@ class SmtpEmailAdapter:
         except ValueError as exc:
             raise QueryError(f"cannot build the email: {exc}", adapter=self.name, request="build message") from exc
         summary = f"SEND {self._where} to {', '.join(message.to)} ({len(message.body)} chars)"
-        await self._in_thread(lambda: self._deliver(mime, message.to), summary)
-        return PostResult(target=f"email:{','.join(message.to)}", remote_id=str(mime["Message-ID"]), posted_at=utcnow())
+        note = await self._in_thread(lambda: self._deliver(mime, message.to), summary)
+        return PostResult(target=f"email:{','.join(message.to)}", remote_id=str(mime["Message-ID"]), posted_at=utcnow(),
+                          note=note)
 
     # --- In the worker thread ------------------------------------------------------------------
 
@@ -154,18 +156,18 @@ class SmtpEmailAdapter:
             raise
         return session
 
-    def _deliver(self, mime: MimeMessage, recipients: list[str]) -> None:
+    def _deliver(self, mime: MimeMessage, recipients: list[str]) -> str:
+        """Send; returns a note naming refused recipients when the others got it.
+
+        Not an error: the message went out, and raising would let a retry send it again to
+        everyone who already has it.
+        """
         with self._connect() as session:
             refused = session.send_message(mime, to_addrs=recipients)
-        if refused:  # some recipients accepted: the message went to them already
-            accepted = [a for a in recipients if a not in refused]
-            raise QueryError(
-                f"the server refused {', '.join(sorted(refused))}; the message was sent to {', '.join(accepted)}",
-                adapter=self.name,
-                request=f"SEND {self._where} Message-ID {mime['Message-ID']}",
-                upstream=_refusals(refused),
-                hint="Fix the refused addresses and send to them only; the others already have it.",
-            )
+        if not refused:
+            return ""
+        accepted = [a for a in recipients if a not in refused]
+        return f"sent to {', '.join(accepted)}; refused: {_refusals(refused)}"
 
     def _noop(self) -> int:
         with self._connect() as session:

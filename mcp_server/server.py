@@ -16,7 +16,8 @@ from mcp.server.mcpserver import MCPServer
 from mcp_server import __version__
 from mcp_server.config import Config
 from mcp_server.runtime import Runtime, open_runtime
-from mcp_server.tools import context, deploys, incidents, triage
+from mcp_server.tools import comms, context, deploys, incidents, triage
+from mcp_server.tools import timeline as timeline_tools
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,11 @@ CATEGORIES: list[Category] = [
     Category("context", context.register, "check_health, list_deploys, list_provider_events, list_active_alerts"),
     Category("deploys", deploys.register, "rank_deploys next to triage; get_deploy_changes on the top suspect; "
              "rollback_plan drafts (never runs) a rollback"),
+    Category("comms", comms.register, "draft_communications for every audience; post_status, post_chat, send_email "
+             "only after the responder confirms; comms_schedule for when the next update is due"),
     Category("incidents", incidents.register, "declare_incident, then append_timeline/get_timeline to keep the record"),
+    Category("timeline", timeline_tools.register, "sync_timeline pulls the incident's chat, Alertmanager notifications "
+             "and deploys into its timeline (repeatable); get_timeline(format='markdown') exports it"),
 ]
 
 

@@ -28,7 +28,9 @@ HOSTNAME = re.compile(
     re.IGNORECASE,
 )
 BLAME = re.compile(
-    r"\b(?:human error|operator error|(?:an?|our|the) (?:engineer|developer|employee|contractor|intern)s?\b"
+    # People named as the cause, not people mentioned: "our engineers are working on it" is fine.
+    r"\b(?:human error|operator error|(?:an?|our|the|one of our) (?:engineer|developer|employee|contractor|intern|operator)s?"
+    r" (?:made|caused|pushed|broke|forgot|deleted|erred|accidentally|mis\w+)\b"
     r"|(?:fault|mistake) of|blame[ds]?|careless(?:ness)?|negligen(?:t|ce)|should have known)",
     re.IGNORECASE,
 )

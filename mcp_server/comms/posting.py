@@ -110,10 +110,11 @@ def _timeline_entry(draft: Draft, confirmed_by: str, via: str) -> TimelineEntry:
     assert result is not None
     return TimelineEntry(
         source="firstfifteen", kind="comms_posted", actor=confirmed_by, link=result.link,
-        text=f"{draft.audience.replace('_', ' ')} update {draft.id} posted to {result.target}, confirmed by {confirmed_by}",
+        text=f"{draft.audience.replace('_', ' ')} update {draft.id} posted to {result.target}, confirmed by {confirmed_by}"
+        + (f" ({result.note})" if result.note else ""),
         source_id=f"post:{draft.id}", occurred_at=result.posted_at,
         details={"draft_id": draft.id, "audience": draft.audience, "target": result.target,
-                 "remote_id": result.remote_id, "confirmed_via": via},
+                 "remote_id": result.remote_id, "confirmed_via": via, "note": result.note},
     )
 
 

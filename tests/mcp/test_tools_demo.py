@@ -14,9 +14,10 @@ pytestmark = pytest.mark.anyio
 READ_ONLY = {
     "triage", "query_error_rate", "query_latency", "check_health", "list_deploys",
     "list_provider_events", "list_active_alerts", "get_incident", "list_incidents", "get_timeline",
-    "get_deploy_changes", "rank_deploys", "rollback_plan",
+    "get_deploy_changes", "rank_deploys", "rollback_plan", "comms_schedule",
 }
-RECORD_WRITES = {"declare_incident", "append_timeline"}
+RECORD_WRITES = {"declare_incident", "append_timeline", "draft_communications"}
+OUTSIDE_WRITES = {"post_status", "post_chat", "send_email"}
 
 
 @pytest.fixture
@@ -39,6 +40,10 @@ async def test_every_tool_is_typed_annotated_and_described(client):
         assert tool.annotations.read_only_hint is (name in READ_ONLY), name
         if name in RECORD_WRITES:
             assert tool.annotations.destructive_hint is False and tool.annotations.open_world_hint is False
+        if name in OUTSIDE_WRITES:  # publish outside, once per draft: idempotent, not destructive
+            a = tool.annotations
+            assert (a.destructive_hint, a.idempotent_hint, a.open_world_hint) == (False, True, True)
+    assert OUTSIDE_WRITES <= set(tools)
 
 
 async def test_triage_on_demo_finds_the_scenarios_roots(client):

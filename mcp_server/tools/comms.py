@@ -1,0 +1,182 @@
+"""Communication tools: draft for every audience, then post a draft only after the responder confirms."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+import anyio
+from mcp.server.mcpserver import Context, Elicit, ElicitationResult, MCPServer, Resolve
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from adapters.models import ComponentStatus, Model, UtcDatetime
+from mcp_server.comms.drafting import DraftSet, draft_all, triage_facts, view
+from mcp_server.comms.facts import IncidentFacts
+from mcp_server.comms.posting import Channel, PostOutcome, check_token, post_draft
+from mcp_server.runtime import Runtime
+from mcp_server.tools.common import read_only_tool, record_tool, runtime_of, tool_errors
+from mcp_server.triage.engine import run_triage
+
+IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3'")]
+DraftId = Annotated[str, Field(description="A draft id from draft_communications, e.g. 'D-4'")]
+ConfirmedBy = Annotated[str, Field(max_length=100, description="Name of the responder who approved this post")]
+Token = Annotated[str | None, Field(description="The draft's confirmation_token, when the client cannot show a form")]
+
+
+class PostConfirmation(BaseModel):
+    """The form a responder answers to let a draft go out."""
+
+    confirm: bool = Field(description="Post this draft now?")
+    confirmed_by: str = Field(default="", description="Your name, for the incident record")
+
+
+async def ask_to_post(draft_id: str, ctx: Context, confirmation_token: str | None = None) -> Elicit[PostConfirmation] | PostConfirmation:
+    """Ask the responder with a form, unless they already confirmed with the draft's token."""
+    if confirmation_token:
+        return PostConfirmation(confirm=True)
+    capabilities = ctx.client_capabilities
+    if capabilities is None or capabilities.elicitation is None:
+        return PostConfirmation(confirm=False)  # no form: the tool explains the token path
+    draft = await anyio.to_thread.run_sync(runtime_of(ctx).store.get_draft, draft_id)
+    preview = draft.body if len(draft.body) <= 1500 else draft.body[:1500] + "\n…"
+    return Elicit(f"Post {draft.audience.replace('_', ' ')} draft {draft.id} to {draft.channel}?\n\n{preview}",
+                  PostConfirmation)
+
+
+Confirmation = Annotated[ElicitationResult[PostConfirmation], Resolve(ask_to_post)]
+
+
+class Schedule(Model):
+    """When each audience last heard from us and when the next update is due."""
+
+    incident_id: str
+    now: UtcDatetime
+    audiences: dict[str, dict[str, str | bool | None]]
+
+
+async def draft_communications(
+    ctx: Context,
+    incident_id: IncidentId,
+    customer_impact: Annotated[str, Field(min_length=1, max_length=500, description="What customers notice, in plain words")],
+    state: Literal["investigating", "identified", "monitoring", "resolved"] = "investigating",
+    components: Annotated[dict[str, ComponentStatus] | None, Field(description="Public component -> status; default from triage")] = None,
+    workaround: str = "",
+    cause: Annotated[str, Field(description="Shown to customers only from 'identified' on")] = "",
+    eta: Annotated[str, Field(description="A resolution time to announce; needs eta_basis")] = "",
+    eta_basis: Annotated[str, Field(description="Why the ETA holds")] = "",
+    investigating: list[str] | None = None,
+    owners: Annotated[dict[str, str] | None, Field(description="Person -> what they are on")] = None,
+    use_triage: Annotated[bool, Field(description="Fill known, ruled out and components from a fresh triage")] = True,
+) -> DraftSet:
+    """Draft the status page update, internal chat update, executive email (when the severity policy says so)
+    and support brief from one set of facts. Customer-facing drafts are checked for internal names, hosts, IPs,
+    secrets, blame and unfounded times. Nothing is posted: show the drafts, then use post_status/post_chat/send_email."""
+    runtime = runtime_of(ctx)
+    with tool_errors("drafting"):
+        incident = await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
+        now = runtime.reference_time()
+        extra = triage_facts(await run_triage(runtime, now)) if use_triage else {}
+        facts = IncidentFacts(
+            incident_id=incident.id, title=incident.title, severity=incident.severity, state=state,
+            started_at=incident.started_at, now=now, customer_impact=customer_impact,
+            components=components if components is not None else extra.get("components", {}),
+            workaround=workaround, cause=cause, eta=eta, eta_basis=eta_basis,
+            known=extra.get("known", []), ruled_out=extra.get("ruled_out", []),
+            investigating=investigating or [], owners=owners or {},
+            affected_services=extra.get("affected_services", []),
+            next_update_minutes=runtime.config.comms.update_every_minutes,
+            status_page_url=runtime.config.comms.status_page_url,
+        )
+        return await _save(runtime, facts)
+
+
+async def _save(runtime: Runtime, facts: IncidentFacts) -> DraftSet:
+    sinks = runtime.sources("status_post")
+    drafts, tokens, skipped = draft_all(runtime.config, facts, sinks[0].name if sinks else "", "firstfifteen")
+    saved = [await anyio.to_thread.run_sync(runtime.store.save_draft, d) for d in drafts]
+    return DraftSet(incident_id=facts.incident_id, now=facts.now, drafts=[view(d, t, facts) for d, t in zip(saved, tokens)],
+                    skipped=skipped, facts=facts, data_note=runtime.data_note)
+
+
+async def _post(ctx: Context, draft_id: str, channel: Channel, confirmed_by: str, token: str | None,
+                answer: ElicitationResult[PostConfirmation]) -> PostOutcome:
+    runtime = runtime_of(ctx)
+    with tool_errors(f"posting {draft_id}"):
+        draft = await anyio.to_thread.run_sync(runtime.store.get_draft, draft_id)
+        if draft.post is None and not token:
+            data = getattr(answer, "data", None)
+            if answer.action != "accept" or data is None or not data.confirm:
+                raise ToolError(_not_confirmed(answer.action, draft_id))
+            confirmed_by, via = (data.confirmed_by or confirmed_by or "responder"), "form"
+        else:
+            via = "token"
+            if draft.post is None:
+                check_token(draft, token or "", confirmed_by)
+        return await post_draft(runtime, draft_id, channel, confirmed_by, via)
+
+
+def _not_confirmed(action: str, draft_id: str) -> str:
+    if action == "accept":
+        return (f"{draft_id} was not posted: this client shows no confirmation form. Show the draft to the "
+                "responder; if they approve, call again with its confirmation_token and confirmed_by.")
+    return f"{draft_id} was not posted: the responder answered {action}."
+
+
+async def post_status(ctx: Context, draft_id: DraftId, answer: Confirmation, confirmed_by: ConfirmedBy = "",
+                      confirmation_token: Token = None) -> PostOutcome:
+    """Post a status page draft (Statuspage API, or the static page) after the responder confirms. Off unless
+    comms.writes.status_page is true. Posting the same draft twice posts once."""
+    return await _post(ctx, draft_id, "status_page", confirmed_by, confirmation_token, answer)
+
+
+async def post_chat(ctx: Context, draft_id: DraftId, answer: Confirmation, confirmed_by: ConfirmedBy = "",
+                    confirmation_token: Token = None) -> PostOutcome:
+    """Post an internal chat draft to the incident channel after the responder confirms. Off unless
+    comms.writes.chat is true. Posting the same draft twice posts once."""
+    return await _post(ctx, draft_id, "chat", confirmed_by, confirmation_token, answer)
+
+
+async def send_email(ctx: Context, draft_id: DraftId, answer: Confirmation, confirmed_by: ConfirmedBy = "",
+                     confirmation_token: Token = None) -> PostOutcome:
+    """Send the executive email draft after the responder confirms. Off unless comms.writes.email is true.
+    Sending the same draft twice sends once."""
+    return await _post(ctx, draft_id, "exec_email", confirmed_by, confirmation_token, answer)
+
+
+async def comms_schedule(ctx: Context, incident_id: IncidentId) -> Schedule:
+    """When each audience last got an update and when the next one is due (overdue ones flagged)."""
+    runtime = runtime_of(ctx)
+    with tool_errors("reading the schedule"):
+        drafts = await anyio.to_thread.run_sync(runtime.store.list_drafts, incident_id)
+    now = runtime.reference_time()
+    return Schedule(incident_id=incident_id, now=now, audiences=due_updates(drafts, runtime.config.comms.update_every_minutes, now))
+
+
+def due_updates(drafts: list, every: dict[str, int], now: datetime) -> dict[str, dict[str, str | bool | None]]:  # noqa: ANN001
+    """Per audience: the last post, the next due time, and whether it is overdue."""
+    plan: dict[str, dict[str, str | bool | None]] = {}
+    for audience, minutes in every.items():
+        posts = [d.posted_at for d in drafts if d.audience == audience and d.posted_at is not None]
+        last = max(posts) if posts else None
+        due = (last + timedelta(minutes=minutes)) if last else None
+        plan[audience] = {
+            "last_posted_at": last.isoformat().replace("+00:00", "Z") if last else None,
+            "next_due_at": due.isoformat().replace("+00:00", "Z") if due else None,
+            "overdue": bool(due and due < now),
+            "reminder": (f"{audience.replace('_', ' ')} update overdue since {due:%H:%M} UTC" if due and due < now
+                         else f"next {audience.replace('_', ' ')} update by {due:%H:%M} UTC" if due
+                         else f"no {audience.replace('_', ' ')} update posted yet"),
+        }
+    return plan
+
+
+def register(mcp: MCPServer) -> None:
+    """Add the communication tools to ``mcp``."""
+    record_tool(mcp, "Draft communications", idempotent=False)(draft_communications)
+    post = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+    for tool, title in ((post_status, "Post to the status page"), (post_chat, "Post to the incident channel"),
+                        (send_email, "Send the executive email")):
+        mcp.tool(title=title, annotations=post)(tool)
+    read_only_tool(mcp, "Communication schedule", open_world=False)(comms_schedule)
