@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from adapters.errors import AdapterError, ConfigError
-from mcp_server import cli_deploys
+from mcp_server import cli_deploys, cli_timeline
 from mcp_server.clock import InvalidTimeError, parse_time
 from mcp_server.config import CONFIG_ENV, Config, load_config
 from mcp_server.runtime import Runtime, open_runtime
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=text)
     sub.add_parser("scenarios", help="list the bundled scenarios")
     cli_deploys.add_parsers(sub)
+    cli_timeline.add_parsers(sub)
     for command in sub.choices.values():
         command.add_argument("--config", default=None, help=f"config file (default: ${CONFIG_ENV} or ./firstfifteen.yaml)")
         command.add_argument("--env", default=None, help="named environment in the config")
@@ -52,6 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scenarios": _scenarios,
             "deploys": lambda a: cli_deploys.run_deploys(_config(a), a),
             "rollback-plan": lambda a: cli_deploys.run_rollback_plan(_config(a), a),
+            "timeline": cli_timeline.run_timeline,
+            "receive-alerts": cli_timeline.run_receive_alerts,
         }
         code = handler[args.command](args)
     except ConfigError as exc:

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from adapters.models import Model, TimeWindow
 from mcp_server.store.models import Incident, IncidentDraft, TimelineEntry, TimelineEvent
+from mcp_server.timeline.markdown import export_markdown
 from mcp_server.tools.common import (
     LimitArg,
     check_services,
@@ -52,6 +53,7 @@ class Timeline(Model):
     events: list[TimelineEvent]
     truncated: bool
     hint: str = ""
+    markdown: str = Field(default="", description="With format='markdown': the timeline as Markdown (events empty)")
 
 
 async def declare_incident(
@@ -125,6 +127,9 @@ async def get_timeline(
     since: Annotated[str | None, Field(description="Window start: 'now-2h', RFC3339")] = None,
     until: Annotated[str | None, Field(description="Window end; default now")] = None,
     limit: LimitArg = 200,
+    format: Annotated[
+        Literal["json", "markdown"], Field(description="'markdown': one document for a postmortem, by UTC day")
+    ] = "json",
 ) -> Timeline:
     """An incident's timeline in time order (UTC), optionally filtered by kind, source and window."""
     runtime = runtime_of(ctx)
@@ -140,9 +145,10 @@ async def get_timeline(
     return Timeline(
         incident_id=incident_id,
         window=window,
-        events=events,
+        events=[] if format == "markdown" else events,
         truncated=truncated,
         hint="More events exist: narrow since/until or kinds, or raise limit." if truncated else "",
+        markdown=export_markdown(events, f"Timeline of {incident_id}") if format == "markdown" else "",
     )
 
 

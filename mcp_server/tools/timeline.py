@@ -1,0 +1,36 @@
+"""Timeline capture tools: pull an incident's chat, alert notifications, alerts and deploys into its record.
+
+``sync_timeline`` reads outside systems (open world) and writes only the local incident record; it
+is idempotent: a second run adds nothing that is already there. Reading and exporting the
+timeline is ``get_timeline`` (with ``format="markdown"`` for a postmortem), in ``incidents.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from mcp_server.timeline import SyncResult
+from mcp_server.timeline import sync_timeline as run_sync
+from mcp_server.tools.common import runtime_of, tool_errors
+
+IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3' (list_incidents shows them)")]
+
+
+async def sync_timeline(ctx: Context, incident_id: IncidentId) -> SyncResult:
+    """Pull the incident's chat channel (edits and deletions kept), Alertmanager notifications, active alerts and
+    deploys into its timeline. Safe to repeat: nothing is added twice. Reports counts and status per source."""
+    with tool_errors("syncing the timeline"):
+        return await run_sync(runtime_of(ctx), incident_id)
+
+
+def register(mcp: MCPServer) -> None:
+    """Add the timeline capture tools to ``mcp``."""
+    # Writes the local record only (not destructive), reads outside systems (open world), idempotent.
+    annotations = ToolAnnotations(
+        read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
+    )
+    mcp.tool(title="Sync the timeline from its sources", annotations=annotations)(sync_timeline)
