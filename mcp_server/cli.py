@@ -10,7 +10,9 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from adapters.errors import AdapterError, ConfigError
 from mcp_server import cli_deploys, cli_timeline
@@ -101,22 +103,21 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 async def _run_demo(config: Config, as_json: bool, **runtime_args) -> int:  # noqa: ANN003
-    """Triage, then the ranked deploy suspects, then a rollback plan for the first of them."""
-    from mcp_server.deploys.correlate import incident_from_triage, rank_incident
-    from mcp_server.deploys.plan import plan_rollback
+    """The demo on a throwaway incident record (never the responder's own)."""
+    from mcp_server.demo import render_demo, run_demo
+    from mcp_server.store.sqlite import SqliteIncidentStore
 
-    async with open_runtime(config, **runtime_args) as runtime:
-        at = runtime.reference_time()
-        result = await run_triage(runtime, at, None, _progress)
-        ranking = await rank_incident(runtime, at, incident_from_triage(result, None, None))
-        top = ranking.candidates[0].deploy.id if ranking.verdict == "deploy_implicated" else None
-        plan = await plan_rollback(runtime, top, at) if top else None
+    with tempfile.TemporaryDirectory(prefix="firstfifteen-demo-") as scratch:
+        async with open_runtime(config, **runtime_args) as runtime:
+            runtime._store = SqliteIncidentStore(Path(scratch) / "demo.sqlite3")
+            run = await run_demo(runtime, _progress)
     if as_json:
-        parts = {"triage": result, "deploy_ranking": ranking, "rollback_plan": plan}
-        _print_triage(json.dumps({k: v.model_dump(mode="json") if v else None for k, v in parts.items()}, indent=2), "", True)
+        parts = {"triage": run.triage, "deploy_ranking": run.ranking, "rollback_plan": run.plan, "drafts": run.drafts}
+        body = {k: v.model_dump(mode="json") if v else None for k, v in parts.items()}
+        body["timeline"] = [e.model_dump(mode="json") for e in run.timeline]
+        _print_triage(json.dumps(body, indent=2), "", True)
     else:
-        pages = [result.summary_markdown, ranking.summary_markdown] + ([plan.summary_markdown] if plan else [])
-        _print_triage("", "\n".join(pages), False)
+        _print_triage("", render_demo(run), False)
     return 0
 
 

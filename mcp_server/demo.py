@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from mcp_server.comms.drafting import DraftSet, draft_for_incident, triage_facts
 from mcp_server.config import Config, parse_config
+from mcp_server.deploys.correlate import incident_from_triage, rank_incident
+from mcp_server.deploys.models import Ranking, RollbackPlan
+from mcp_server.deploys.plan import plan_rollback
+from mcp_server.runtime import Progress, Runtime
+from mcp_server.store.models import IncidentDraft, TimelineEvent
+from mcp_server.timeline.markdown import export_markdown
+from mcp_server.timeline.sync import sync_timeline
+from mcp_server.tools.deploys import ranking_entry
+from mcp_server.tools.triage import triage_entry
+from mcp_server.triage.engine import run_triage
+from mcp_server.triage.models import TriageResult
 
 DEFAULT_SCENARIO = "bad-deploy"
 SCENARIO_ENV = "FIRSTFIFTEEN_SCENARIO"
@@ -34,3 +47,58 @@ def scenario_config(name: str) -> tuple[Config, str, datetime]:
 def demo_settings() -> tuple[Config, str, datetime]:
     """The default scenario's config (``FIRSTFIFTEEN_SCENARIO`` picks another)."""
     return scenario_config(os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO)
+
+
+@dataclass
+class DemoRun:
+    """Everything the demo shows, in the order a responder meets it."""
+
+    triage: TriageResult
+    ranking: Ranking
+    plan: RollbackPlan | None
+    drafts: DraftSet
+    timeline: list[TimelineEvent]
+
+
+async def run_demo(runtime: Runtime, progress: Progress) -> DemoRun:
+    """The first fifteen minutes on a scenario: triage, declare, suspects, a rollback plan, drafts, the timeline.
+
+    Uses a throwaway incident record, so the demo never writes to the responder's own.
+    """
+    at = runtime.reference_time()
+    result = await run_triage(runtime, at, None, progress)
+    incident = runtime.store.declare_incident(_demo_incident(result, at))
+    runtime.store.append_event(incident.id, triage_entry(result, at))
+    ranking = await rank_incident(runtime, at, incident_from_triage(result, None, None))
+    runtime.store.append_event(incident.id, ranking_entry(ranking, at))
+    top = ranking.candidates[0].deploy.id if ranking.verdict == "deploy_implicated" else None
+    plan = await plan_rollback(runtime, top, at) if top else None
+    await sync_timeline(runtime, incident.id)
+    components = sorted(triage_facts(result)["components"]) or ["our service"]
+    impact = f"Some customers see errors or slow responses in {', '.join(components)}."
+    drafts = await draft_for_incident(runtime, incident, impact, result)
+    events, _ = runtime.store.get_timeline(incident.id)
+    return DemoRun(triage=result, ranking=ranking, plan=plan, drafts=drafts, timeline=events)
+
+
+def _demo_incident(result: TriageResult, at: datetime) -> IncidentDraft:
+    roots = result.likely_roots or result.degraded
+    onsets = [v.onset for v in result.services if v.service in roots and v.onset is not None]
+    title = f"{', '.join(roots)} degraded" if roots else "Page under investigation"
+    return IncidentDraft(title=title, severity="SEV2", declared_by="demo", suspected_service=roots[0] if roots else "",
+                         started_at=min(onsets) if onsets else result.window.start, declared_at=at)
+
+
+def render_demo(run: DemoRun) -> str:
+    """The demo as one markdown document."""
+    pages = [run.triage.summary_markdown, run.ranking.summary_markdown]
+    pages += [run.plan.summary_markdown] if run.plan else []
+    drafts = ["# Drafts (nothing is posted)"]
+    for draft in run.drafts.drafts:
+        flag = " **blocked: " + "; ".join(f"{f.rule} {f.text!r}" for f in draft.findings) + "**" if draft.blocked else ""
+        subject = f"Subject: {draft.subject}\n" if draft.subject else ""
+        drafts.append(f"## {draft.id} {draft.audience} -> {draft.channel}{flag}\n```\n{subject}{draft.body.strip()}\n```")
+    drafts += [f"- {audience}: not drafted, {why}" for audience, why in run.drafts.skipped.items()]
+    pages.append("\n".join(drafts) + "\n")
+    pages.append(export_markdown(run.timeline, title="Timeline so far"))
+    return "\n".join(pages)

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from pathlib import Path
 
+import anyio
+
 from pydantic import Field
 
 from adapters.models import ComponentStatus, Model, UtcDatetime
@@ -13,7 +15,8 @@ from mcp_server.comms.facts import AUDIENCES, CUSTOMER_FACING, Audience, Inciden
 from mcp_server.comms.lint import Finding, check_customer_text, check_secrets
 from mcp_server.comms.render import render, template_environment
 from mcp_server.config import Config
-from mcp_server.store.models import DraftIn
+from mcp_server.runtime import Runtime
+from mcp_server.store.models import DraftIn, Incident
 from mcp_server.triage.models import ServiceVerdict, TriageResult
 
 
@@ -127,3 +130,28 @@ def view(draft: object, token: str, facts: IncidentFacts) -> DraftView:
         findings=findings, blocked=bool(findings), confirmation_token=token,
         next_update_at=facts.next_update_at(audience),
     )
+
+
+def build_facts(runtime: Runtime, incident: Incident, customer_impact: str, triage: TriageResult | None,
+                **fields: object) -> IncidentFacts:
+    """The facts of one round of updates: the incident, what triage found, what the responder said."""
+    found = triage_facts(triage) if triage is not None else {}
+    comms = runtime.config.comms
+    values: dict[str, object] = {
+        "incident_id": incident.id, "title": incident.title, "severity": incident.severity,
+        "started_at": incident.started_at, "now": runtime.reference_time(), "customer_impact": customer_impact,
+        "next_update_minutes": comms.update_every_minutes, "status_page_url": comms.status_page_url, **found,
+    }
+    values.update(fields)
+    return IncidentFacts.model_validate(values)
+
+
+async def draft_for_incident(runtime: Runtime, incident: Incident, customer_impact: str, triage: TriageResult | None,
+                             **fields: object) -> DraftSet:
+    """Draft, check and save one round of updates for every audience; nothing is posted."""
+    facts = build_facts(runtime, incident, customer_impact, triage, **fields)
+    sinks = runtime.sources("status_post")
+    drafts, tokens, skipped = draft_all(runtime.config, facts, sinks[0].name if sinks else "", "firstfifteen")
+    saved = [await anyio.to_thread.run_sync(runtime.store.save_draft, d) for d in drafts]
+    return DraftSet(incident_id=facts.incident_id, now=facts.now, drafts=[view(d, t, facts) for d, t in zip(saved, tokens)],
+                    skipped=skipped, facts=facts, data_note=runtime.data_note)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ def template_environment(templates_dir: Path | None = None) -> Environment:
     loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
     loaders.append(PackageLoader("mcp_server.comms", "templates"))
     # StrictUndefined: a template naming a fact that does not exist fails loudly, never renders blank.
-    return Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=True,
+    return Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=False,
                        lstrip_blocks=True, autoescape=False)
 
 
@@ -62,6 +63,7 @@ def render(env: Environment, audience: str, facts: IncidentFacts) -> Rendered:
         if audience == "support":
             context["reply"] = env.get_template(SUPPORT_REPLY).render(context).strip()
         text = env.get_template(TEMPLATES[audience]).render(context).strip() + "\n"
+        text = re.sub(r"\n{3,}", "\n\n", text)  # optional sections leave blank runs behind
     except TemplateError as exc:
         raise ConfigError(
             f"the {audience} template failed: {exc}",

@@ -12,10 +12,8 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from adapters.models import ComponentStatus, Model, UtcDatetime
-from mcp_server.comms.drafting import DraftSet, draft_all, triage_facts, view
-from mcp_server.comms.facts import IncidentFacts
+from mcp_server.comms.drafting import DraftSet, draft_for_incident
 from mcp_server.comms.posting import Channel, PostOutcome, check_token, post_draft
-from mcp_server.runtime import Runtime
 from mcp_server.tools.common import read_only_tool, record_tool, runtime_of, tool_errors
 from mcp_server.triage.engine import run_triage
 
@@ -74,30 +72,14 @@ async def draft_communications(
     and support brief from one set of facts. Customer-facing drafts are checked for internal names, hosts, IPs,
     secrets, blame and unfounded times. Nothing is posted: show the drafts, then use post_status/post_chat/send_email."""
     runtime = runtime_of(ctx)
+    fields = {"state": state, "workaround": workaround, "cause": cause, "eta": eta, "eta_basis": eta_basis,
+              "investigating": investigating or [], "owners": owners or {}}
+    if components is not None:
+        fields["components"] = components
     with tool_errors("drafting"):
         incident = await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
-        now = runtime.reference_time()
-        extra = triage_facts(await run_triage(runtime, now)) if use_triage else {}
-        facts = IncidentFacts(
-            incident_id=incident.id, title=incident.title, severity=incident.severity, state=state,
-            started_at=incident.started_at, now=now, customer_impact=customer_impact,
-            components=components if components is not None else extra.get("components", {}),
-            workaround=workaround, cause=cause, eta=eta, eta_basis=eta_basis,
-            known=extra.get("known", []), ruled_out=extra.get("ruled_out", []),
-            investigating=investigating or [], owners=owners or {},
-            affected_services=extra.get("affected_services", []),
-            next_update_minutes=runtime.config.comms.update_every_minutes,
-            status_page_url=runtime.config.comms.status_page_url,
-        )
-        return await _save(runtime, facts)
-
-
-async def _save(runtime: Runtime, facts: IncidentFacts) -> DraftSet:
-    sinks = runtime.sources("status_post")
-    drafts, tokens, skipped = draft_all(runtime.config, facts, sinks[0].name if sinks else "", "firstfifteen")
-    saved = [await anyio.to_thread.run_sync(runtime.store.save_draft, d) for d in drafts]
-    return DraftSet(incident_id=facts.incident_id, now=facts.now, drafts=[view(d, t, facts) for d, t in zip(saved, tokens)],
-                    skipped=skipped, facts=facts, data_note=runtime.data_note)
+        result = await run_triage(runtime, runtime.reference_time()) if use_triage else None
+        return await draft_for_incident(runtime, incident, customer_impact, result, **fields)
 
 
 async def _post(ctx: Context, draft_id: str, channel: Channel, confirmed_by: str, token: str | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from typing import Annotated
 
 import anyio
@@ -82,7 +84,7 @@ async def rank_deploys(
             await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
         ranking = await correlate(runtime, moment, names, start)
         if incident_id:
-            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, _ranking_entry(ranking))
+            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, ranking_entry(ranking, runtime.reference_time()))
     return ranking
 
 
@@ -105,7 +107,8 @@ async def rollback_plan(ctx: Context, deploy_id: DeployId, at: TimeArg = "now", 
     return plan
 
 
-def _ranking_entry(ranking: Ranking) -> TimelineEntry:
+def ranking_entry(ranking: Ranking, occurred_at: datetime | None = None) -> TimelineEntry:
+    """The timeline record of a ranking; ``occurred_at`` is the run's 'now'."""
     top = ranking.candidates[0] if ranking.candidates else None
     text = (
         f"deploy ranking: top suspect {top.deploy.id} ({top.deploy.service}) score {top.score:.2f}"
@@ -113,7 +116,7 @@ def _ranking_entry(ranking: Ranking) -> TimelineEntry:
         else f"deploy ranking: no deploy implicated ({ranking.verdict_reason})"
     )
     return TimelineEntry(
-        source="firstfifteen", kind="deploy_ranking", actor="firstfifteen", text=text,
+        source="firstfifteen", kind="deploy_ranking", actor="firstfifteen", text=text, occurred_at=occurred_at,
         details={
             "onset": ranking.onset.isoformat(),
             "verdict": ranking.verdict,

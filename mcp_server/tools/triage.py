@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from collections.abc import Callable
 from typing import Annotated
 
@@ -88,7 +90,7 @@ async def triage(
             await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
         result = await run_triage(runtime, moment, names, progress)
         if incident_id:
-            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, _triage_entry(result))
+            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, triage_entry(result, runtime.reference_time()))
     return result
 
 
@@ -167,7 +169,8 @@ def _latency_row(v: ServiceVerdict) -> LatencyRow:
     )
 
 
-def _triage_entry(result: TriageResult) -> TimelineEntry:
+def triage_entry(result: TriageResult, occurred_at: datetime | None = None) -> TimelineEntry:
+    """The timeline record of a run; ``occurred_at`` is the run's 'now' (the scenario's moment in demo mode)."""
     verdict = (
         f"triage: {len(result.degraded)} degraded; likely roots {', '.join(result.likely_roots) or 'none'}; "
         f"symptoms {', '.join(result.symptoms) or 'none'}"
@@ -179,6 +182,7 @@ def _triage_entry(result: TriageResult) -> TimelineEntry:
         kind="triage",
         text=verdict,
         actor="firstfifteen",
+        occurred_at=occurred_at,
         details={
             "as_of": result.window.label().split("..")[1],
             "window": result.window.label(),

@@ -57,8 +57,15 @@ def test_rollback_plan_unknown_deploy_exits_1_with_recent_ids(tmp_path, capsys):
     assert "nope-1" in err and scenario.expected.culprit in err
 
 
-def test_demo_shows_suspects_and_a_plan(capsys):
+def test_demo_shows_suspects_a_plan_four_drafts_and_the_timeline(capsys, tmp_path, monkeypatch):
+    db = tmp_path / "mine.sqlite3"
+    monkeypatch.setenv("FIRSTFIFTEEN_DB", str(db))
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    assert "# Deploy suspects" in out and "# Rollback plan (draft)" in out
-    assert out.index("# Triage") < out.index("# Deploy suspects") < out.index("# Rollback plan")
+    headings = ["# Triage", "# Deploy suspects", "# Rollback plan (draft)", "# Drafts (nothing is posted)", "# Timeline so far"]
+    positions = [out.index(h) for h in headings]
+    assert positions == sorted(positions)
+    for audience in ("status_page", "chat", "exec_email", "support"):
+        assert f" {audience} -> " in out
+    assert "[declared]" in out and "[triage]" in out and "[deploy]" in out
+    assert not db.exists()  # the demo keeps its incident record to itself

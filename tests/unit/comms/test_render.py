@@ -86,3 +86,12 @@ def test_times_carry_the_day_when_it_differs():
 @pytest.mark.parametrize(("severity", "policy", "due"), [("SEV1", "SEV2", True), ("SEV2", "SEV2", True), ("SEV3", "SEV2", False)])
 def test_exec_email_policy(severity, policy, due):
     assert exec_email_due(severity, policy) is due
+
+
+def test_each_item_and_section_is_on_its_own_line():
+    chat = render(ENV, "chat", facts()).body.splitlines()
+    assert chat[chat.index("*Known:*") + 1] == "• checkout: error ratio 11% vs 0.2%"
+    assert "*Ruled out:*" in chat and "*Who is on what:*" in chat
+    page = render(ENV, "status_page", facts()).body
+    assert "\n\n\n" not in page
+    assert page.splitlines()[:3] == ["Some customers cannot complete checkout.", "", "We are investigating the cause."]
