@@ -79,14 +79,33 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     raise RuntimeError(f"Alertmanager at {url} not ready within {READY_TIMEOUT_S:g}s:\n{_tail(log)}")
 
 
+def webhook_config(url: str) -> str:
+    """A config that sends every notification, firing and resolved, to the webhook at ``url`` quickly."""
+    return f"""\
+global:
+  resolve_timeout: 1m
+route:
+  receiver: webhook
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: webhook
+    webhook_configs:
+      - url: {url}
+        send_resolved: true
+"""
+
+
 @contextmanager
-def running_alertmanager() -> Iterator[str]:
-    """Run Alertmanager for the duration of the block; yields its base URL."""
+def running_alertmanager(config_text: str = CONFIG) -> Iterator[str]:
+    """Run Alertmanager (with ``config_text``, default: no integrations) for the block; yields its base URL."""
     binary = find_binary()
     with tempfile.TemporaryDirectory(prefix="ff-alertmanager-") as tmp:
         workdir = Path(tmp)
         config = workdir / "alertmanager.yml"
-        config.write_text(CONFIG)
+        config.write_text(config_text)
         log = workdir / "alertmanager.log"
         port = free_port()
         url = f"http://127.0.0.1:{port}"
