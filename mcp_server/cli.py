@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.errors import AdapterError, ConfigError
-from mcp_server import cli_deploys, cli_timeline
+from mcp_server import cli_comms, cli_deploys, cli_timeline
 from mcp_server.clock import InvalidTimeError, parse_time
 from mcp_server.config import CONFIG_ENV, Config, load_config
 from mcp_server.runtime import Runtime, open_runtime
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=text)
     sub.add_parser("scenarios", help="list the bundled scenarios")
     cli_deploys.add_parsers(sub)
+    cli_comms.add_parsers(sub)
     cli_timeline.add_parsers(sub)
     for command in sub.choices.values():
         command.add_argument("--config", default=None, help=f"config file (default: ${CONFIG_ENV} or ./firstfifteen.yaml)")
@@ -55,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "scenarios": _scenarios,
             "deploys": lambda a: cli_deploys.run_deploys(_config(a), a),
             "rollback-plan": lambda a: cli_deploys.run_rollback_plan(_config(a), a),
+            "comms": lambda a: cli_comms.run_comms(_config(a), a),
             "timeline": cli_timeline.run_timeline,
             "receive-alerts": cli_timeline.run_receive_alerts,
         }
