@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from adapters.errors import (
     AuthError,
@@ -45,6 +45,10 @@ def check_base_url(value: str) -> str:
         # A password inside the URL would end up in every request summary and log line.
         raise ValueError("must not contain credentials; use username/password or bearer_token instead")
     return value.rstrip("/")
+
+
+BaseUrl = Annotated[str, AfterValidator(check_base_url)]
+"""A validated http(s) base URL with no trailing slash: declare fields with it instead of a validator each."""
 
 
 def refuse_url_credentials(data: object, *keys: str) -> object:
@@ -75,18 +79,13 @@ class HttpBackendConfig(BaseModel):
     # hide_input_in_errors: a validation error must not print a token or password it was given.
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    url: str = Field(description="Base URL of the backend, e.g. http://127.0.0.1:9090")
+    url: BaseUrl = Field(description="Base URL of the backend, e.g. http://127.0.0.1:9090")
     timeout_s: float = Field(default=5.0, gt=0, le=120, description="Per-request timeout in seconds")
     bearer_token: SecretStr | None = Field(default=None, description="Sent as Authorization: Bearer")
     username: str | None = Field(default=None, description="HTTP basic auth user")
     password: SecretStr | None = Field(default=None, description="HTTP basic auth password")
     headers: dict[str, SecretStr] = Field(default_factory=dict, description="Extra headers (may hold API keys)")
     tenant_id: str | None = Field(default=None, description="Sent as X-Scope-OrgID (Mimir, Cortex, Loki)")
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return check_base_url(value)
 
     @model_validator(mode="before")
     @classmethod

@@ -17,11 +17,11 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from adapters._http import (
     build_credentials,
-    check_base_url,
+    BaseUrl,
     decode_json,
     refuse_url_credentials,
     send,
@@ -61,16 +61,11 @@ class ArgoCDConfig(BaseModel):
     # hide_input_in_errors: a validation error must not print the token it was given.
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    url: str = Field(description="Argo CD server, e.g. https://argocd.example.com")
+    url: BaseUrl = Field(description="Argo CD server, e.g. https://argocd.example.com")
     token: SecretStr | None = Field(default=None, description="Sent as Authorization: Bearer; use ${ARGOCD_TOKEN}")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per-request timeout in seconds")
     applications: list[ArgoApplication] = Field(min_length=1)
     git_hosts: list[str] = Field(default=["github.com"], description="Hosts whose repo URLs become owner/name")
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return check_base_url(value)
 
     @model_validator(mode="before")
     @classmethod

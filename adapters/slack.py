@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from adapters._http import (
     Credentials,
     Method,
+    BaseUrl,
     check_base_url,
     decode_json,
     refuse_url_credentials,
@@ -68,17 +69,12 @@ class SlackConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     token: SecretStr | None = Field(default=None, description="Bot token (xoxb-...); use ${SLACK_BOT_TOKEN}")
-    api_url: str = Field(default="https://slack.com/api", description="Base of the Web API methods")
+    api_url: BaseUrl = Field(default="https://slack.com/api", description="Base of the Web API methods")
     webhook_url: SecretStr | None = Field(default=None, description="Incoming webhook, for posting without a token")
     workspace_url: str = Field(default="", description="Base of permalinks, e.g. https://acme.slack.com")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per-request timeout in seconds")
     max_retry_wait_s: float = Field(default=5.0, ge=0, le=60, description="Retry a 429 once if it asks this little")
     max_pages: int = Field(default=20, ge=1, le=500, description="Pages of 200 read per history or thread")
-
-    @field_validator("api_url")
-    @classmethod
-    def _api_url(cls, value: str) -> str:
-        return check_base_url(value)
 
     @field_validator("workspace_url")
     @classmethod

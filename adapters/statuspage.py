@@ -16,7 +16,7 @@ from typing import ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from adapters._http import check_base_url, refuse_url_credentials, request_json
+from adapters._http import BaseUrl, refuse_url_credentials, request_json
 from adapters.base import AdapterContext
 from adapters.errors import AdapterError, BadResponseError, UnavailableError
 from adapters.models import ProviderEvent, TimeWindow
@@ -36,18 +36,13 @@ class StatusProvider(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, description="How the provider is named in answers, e.g. github")
-    url: str = Field(description="Base URL of the page, e.g. https://www.githubstatus.com")
+    url: BaseUrl = Field(description="Base URL of the page, e.g. https://www.githubstatus.com")
     components: list[str] = Field(default_factory=list, description="Only these components; empty means all")
 
     @model_validator(mode="before")
     @classmethod
     def _no_url_credentials(cls, data: object) -> object:
         return refuse_url_credentials(data, "url")
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return check_base_url(value)
 
 
 class StatuspageConfig(BaseModel):

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from adapters._http import (
     Credentials,
     Method,
-    check_base_url,
+    BaseUrl,
     decode_json,
     refuse_url_credentials,
     retry_after_seconds,
@@ -45,7 +45,7 @@ class StatuspageApiConfig(BaseModel):
     # hide_input_in_errors: a validation error must not print the API key.
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    api_url: str = Field(default="https://api.statuspage.io/v1", description="Base of the REST API")
+    api_url: BaseUrl = Field(default="https://api.statuspage.io/v1", description="Base of the REST API")
     page_id: str = Field(description="The page's id (Statuspage: API info)")
     api_key: SecretStr = Field(description="Sent as Authorization: OAuth <key>; use ${STATUSPAGE_API_KEY}")
     components: dict[str, str] = Field(
@@ -53,11 +53,6 @@ class StatuspageApiConfig(BaseModel):
     )
     deliver_notifications: bool = Field(default=False, description="Notify the page's subscribers of each post")
     timeout_s: float = Field(default=10.0, gt=0, le=120, description="Per-request timeout in seconds")
-
-    @field_validator("api_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return check_base_url(value)
 
     @field_validator("page_id")
     @classmethod
