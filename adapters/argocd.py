@@ -20,8 +20,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from adapters._http import (
-    build_credentials,
     BaseUrl,
+    build_credentials,
     decode_json,
     refuse_url_credentials,
     send,
@@ -32,8 +32,12 @@ from adapters.errors import AdapterError, AuthError, BadResponseError, NotFoundE
 from adapters.models import Deploy, DeployStatus, TimeWindow
 
 _OWN_STATUSES = frozenset({401, 403, 404})  # Argo CD gives these meanings of its own
-_PHASES: dict[str, DeployStatus] = {"Running": "in_progress", "Terminating": "in_progress", "Failed": "failed",
-                                    "Error": "failed"}
+_PHASES: dict[str, DeployStatus] = {
+    "Running": "in_progress",
+    "Terminating": "in_progress",
+    "Failed": "failed",
+    "Error": "failed",
+}
 _SHA = re.compile(r"[0-9a-f]{40}")
 _GIT_URL = re.compile(r"(?:[a-z+]+://)?(?:[^@/]+@)?(?P<host>[^/:]+)(?::\d+)?[/:](?P<path>[^/]+/[^/]+?)(?:\.git)?/?")
 

@@ -17,16 +17,16 @@ from adapters.models import (
     Alert,
     ChangeSet,
     ChatMessage,
-    EmailMessage,
-    PostResult,
-    StatusUpdate,
     Deploy,
+    EmailMessage,
     HealthResult,
     HealthTarget,
+    PostResult,
     ProviderEvent,
     Sample,
     Series,
     SignalQuery,
+    StatusUpdate,
     TimeWindow,
 )
 
@@ -34,7 +34,16 @@ Capability = Literal[
     "metrics", "health", "deploys", "provider_events", "alerts", "changes", "chat", "chat_post", "status_post", "email"
 ]
 CAPABILITIES: tuple[Capability, ...] = (
-    "metrics", "health", "deploys", "provider_events", "alerts", "changes", "chat", "chat_post", "status_post", "email"
+    "metrics",
+    "health",
+    "deploys",
+    "provider_events",
+    "alerts",
+    "changes",
+    "chat",
+    "chat_post",
+    "status_post",
+    "email",
 )
 
 

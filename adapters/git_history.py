@@ -13,8 +13,8 @@ pair's own range. One ``git diff-tree --stdin`` then gives every pair's files.
 from __future__ import annotations
 
 import heapq
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
@@ -23,8 +23,14 @@ from adapters.models import ChangedFile, ChangeKind, ChangeSet, Commit
 
 Relation = Literal["same", "ahead", "rollback", "rewritten", "unrelated"]
 LOG_FORMAT = "--format=%H%x1f%P%x1f%an%x1f%aI%x1f%s"
-_KINDS: dict[str, ChangeKind] = {"A": "added", "C": "added", "M": "modified", "T": "modified", "D": "deleted",
-                                 "R": "renamed"}
+_KINDS: dict[str, ChangeKind] = {
+    "A": "added",
+    "C": "added",
+    "M": "modified",
+    "T": "modified",
+    "D": "deleted",
+    "R": "renamed",
+}
 _HEAD, _BASE, _BOTH = 1, 2, 3
 # classify() tries dozens of globs per path; the same paths recur across the change sets of a batch.
 _classify = lru_cache(maxsize=65_536)(classify)
@@ -136,9 +142,14 @@ def _files(tokens: list[str]) -> list[ChangedFile]:
             counts[path or tokens[i + 2]] = (_count(added), _count(deleted))
         i += max(width, 1)
     return [
-        ChangedFile(path=path, change=_KINDS.get(status, "modified"), category=_classify(path),
-                    additions=counts.get(path, (0, 0))[0], deletions=counts.get(path, (0, 0))[1],
-                    previous_path=previous if status == "R" else "")
+        ChangedFile(
+            path=path,
+            change=_KINDS.get(status, "modified"),
+            category=_classify(path),
+            additions=counts.get(path, (0, 0))[0],
+            deletions=counts.get(path, (0, 0))[1],
+            previous_path=previous if status == "R" else "",
+        )
         for status, path, previous in raw
     ]
 
@@ -253,24 +264,41 @@ def note_for(relation: Relation, base: str, head: str, merge_base: str | None) -
     if relation == "same":
         return "base and head are the same commit: nothing changed"
     if relation == "rollback":
-        return (f"rollback: {h} is an ancestor of {b}; commits are the ones this deploy took out (newest "
-                f"first), files the change as deployed, so a file they added shows as deleted")
+        return (
+            f"rollback: {h} is an ancestor of {b}; commits are the ones this deploy took out (newest "
+            f"first), files the change as deployed, so a file they added shows as deleted"
+        )
     if relation == "unrelated":
         return f"{b} and {h} share no history; commits are all of {h}'s (capped), files compare the two trees"
     if relation == "rewritten":
         m = (merge_base or "")[:12]
-        return (f"history rewritten (force push?): {b} is not an ancestor of {h}; commits and files are "
-                f"counted from their merge base {m}, so changes only in {b}'s history are not shown")
+        return (
+            f"history rewritten (force push?): {b} is not an ancestor of {h}; commits and files are "
+            f"counted from their merge base {m}, so changes only in {b}'s history are not shown"
+        )
     return ""
 
 
 def change_set(
-    repo: str, base: str, head: str, relation: Relation, merge_base: str | None,
-    commits: list[Commit], files: list[ChangedFile], *, max_commits: int, max_files: int,
+    repo: str,
+    base: str,
+    head: str,
+    relation: Relation,
+    merge_base: str | None,
+    commits: list[Commit],
+    files: list[ChangedFile],
+    *,
+    max_commits: int,
+    max_files: int,
 ) -> ChangeSet:
     """The ChangeSet of one pair, capped, with its note; ``truncated`` when either list was cut."""
     return ChangeSet(
-        repo=repo, base=base, head=head, commits=commits[:max_commits], files=files[:max_files],
+        repo=repo,
+        base=base,
+        head=head,
+        commits=commits[:max_commits],
+        files=files[:max_files],
         truncated=len(commits) > max_commits or len(files) > max_files,
-        note=note_for(relation, base, head, merge_base), source="git",
+        note=note_for(relation, base, head, merge_base),
+        source="git",
     )

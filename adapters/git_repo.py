@@ -39,17 +39,30 @@ _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 # never holds "..", "@{", ":" or whitespace: nothing git could read as an option or a range.
 _REVISION = re.compile(r"(?!.*\.\.)(?!.*//)[A-Za-z0-9_][A-Za-z0-9._/+-]{0,199}(?:[~^][0-9]{0,4}){0,8}")
 # Variables that would point git at another repository than the configured clone.
-_REDIRECTING_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
-                    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES")
+_REDIRECTING_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_CEILING_DIRECTORIES",
+)
 _DIFF_FLAGS = ("-r", "-M", "--raw", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv")
 _CACHE_SIZE = 2048
 _FETCH_REUSE_S = 60.0
-_FETCH_HINT = ("Run `git -C {} fetch` (or set fetch: true) if the commit is recent; if a force push dropped "
-               "it, the deploy's SHA no longer exists upstream either.")
-_FETCHED_HINT = ("A fetch ran and the commit is still missing: it was never pushed, or a force push dropped it "
-                 "from the branch. Check the deploy's SHA.")
+_FETCH_HINT = (
+    "Run `git -C {} fetch` (or set fetch: true) if the commit is recent; if a force push dropped "
+    "it, the deploy's SHA no longer exists upstream either."
+)
+_FETCHED_HINT = (
+    "A fetch ran and the commit is still missing: it was never pushed, or a force push dropped it "
+    "from the branch. Check the deploy's SHA."
+)
 SPAN_LIMIT = 200_000
 """A batch whose history spans more commits than this is answered pair by pair instead."""
+
 
 class GitRepoConfig(BaseModel):
     """Settings of the local-clone change source."""
@@ -139,8 +152,11 @@ class GitRepoAdapter:
         (force push) is measured from the merge base. Concurrent calls are answered in one batch.
         """
         if repo not in self.clones:
-            raise NotFoundError(f"repo {repo!r} is not configured", adapter=self.name,
-                                hint=f"Configured repos: {', '.join(sorted(self.clones))}.")
+            raise NotFoundError(
+                f"repo {repo!r} is not configured",
+                adapter=self.name,
+                hint=f"Configured repos: {', '.join(sorted(self.clones))}.",
+            )
         base, head = _revision(base, "base", self.name), _revision(head, "head", self.name)
         key = (repo, base, head)
         cacheable = bool(_FULL_SHA.fullmatch(base) and _FULL_SHA.fullmatch(head))  # a ref can move
@@ -154,8 +170,9 @@ class GitRepoAdapter:
             future.add_done_callback(lambda done: self._settle(key, done, state, cacheable))
         return await asyncio.shield(future)
 
-    def _settle(self, key: tuple[str, str, str], future: asyncio.Future[ChangeSet], state: _LoopState,
-                cacheable: bool) -> None:
+    def _settle(
+        self, key: tuple[str, str, str], future: asyncio.Future[ChangeSet], state: _LoopState, cacheable: bool
+    ) -> None:
         state.inflight.pop(key, None)
         if future.cancelled() or future.exception() is not None:  # exception() also marks it retrieved
             return
@@ -208,13 +225,16 @@ class GitRepoAdapter:
         times = {sha: when for sha, _, when in found.values()}
         tips = {sha for pair in todo.values() for sha in pair}
         # Fast-forwards and rollbacks, nearly every pair, diff base -> head: diff while the span loads.
-        span, diffs = await asyncio.gather(self._span(repo, tips, times) if tips else asyncio.sleep(0),
-                                           self._diff_tree(repo, [p for p in todo.values() if p[0] != p[1]]))
+        span, diffs = await asyncio.gather(
+            self._span(repo, tips, times) if tips else asyncio.sleep(0),
+            self._diff_tree(repo, [p for p in todo.values() if p[0] != p[1]]),
+        )
         if span is not None:
             answers: list[object] = list(await self._from_span(repo, span, list(todo.values()), diffs))
         else:  # history too long, or not exact (clock skew, unrelated histories): one pair at a time
-            answers = await asyncio.gather(*(self._single(repo, *pair) for pair in todo.values()),
-                                           return_exceptions=True)
+            answers = await asyncio.gather(
+                *(self._single(repo, *pair) for pair in todo.values()), return_exceptions=True
+            )
         for i, answer in zip(todo, answers):
             if not isinstance(answer, ChangeSet | AdapterError):
                 raise answer if isinstance(answer, BaseException) else TypeError(answer)
@@ -225,8 +245,9 @@ class GitRepoAdapter:
         """The history every pair lies in, from the oldest asked commit (by commit time) up; None if unusable."""
         floor = min(tips, key=lambda sha: (times.get(sha, 0), sha))
         stdin = "".join(f"{tip}\n" for tip in sorted(tips)) + f"^{floor}\n"
-        out = await self._git(repo, ["log", "--no-color", gh.LOG_FORMAT, f"-n{SPAN_LIMIT + 1}", "--stdin"],
-                              stdin=stdin.encode())
+        out = await self._git(
+            repo, ["log", "--no-color", gh.LOG_FORMAT, f"-n{SPAN_LIMIT + 1}", "--stdin"], stdin=stdin.encode()
+        )
         commits = gh.parse_log(out.decode(errors="replace"))
         if len(commits) > SPAN_LIMIT:
             return None
@@ -243,25 +264,40 @@ class GitRepoAdapter:
         out = await self._git(repo, ["diff-tree", "--stdin", "--always", *_DIFF_FLAGS], stdin=stdin)
         blocks = gh.split_diff_tree(out.decode(errors="replace"))
         if len(blocks) != len(pairs):
-            raise UnavailableError(f"git diff-tree gave {len(blocks)} diffs for {len(pairs)} pairs",
-                                   adapter=self.name, request=f"{repo}: git diff-tree --stdin")
+            raise UnavailableError(
+                f"git diff-tree gave {len(blocks)} diffs for {len(pairs)} pairs",
+                adapter=self.name,
+                request=f"{repo}: git diff-tree --stdin",
+            )
         return dict(zip(pairs, blocks))
 
-    async def _from_span(self, repo: str, span: gh.Span, pairs: list[tuple[str, str]],
-                         diffs: dict[tuple[str, str], list[ChangedFile]]) -> list[ChangeSet]:
+    async def _from_span(
+        self, repo: str, span: gh.Span, pairs: list[tuple[str, str]], diffs: dict[tuple[str, str], list[ChangedFile]]
+    ) -> list[ChangeSet]:
         walks = [span.walk(base, head) for base, head in pairs]
         relations = [gh.relation(walk, base, head) for walk, (base, head) in zip(walks, pairs)]
         # A rewritten history is measured from the merge base: those few pairs need a second diff.
-        since = [(walk.merge_base or base if rel == "rewritten" else base, head)
-                 for (base, head), walk, rel in zip(pairs, walks, relations)]
+        since = [
+            (walk.merge_base or base if rel == "rewritten" else base, head)
+            for (base, head), walk, rel in zip(pairs, walks, relations)
+        ]
         diffs.update(await self._diff_tree(repo, [p for p, rel in zip(since, relations) if rel == "rewritten"]))
         limit = self.config.max_commits + 1
         return [
-            gh.change_set(repo, base, head, rel, walk.merge_base,
-                          [span.commits[sha].model() for sha in (walk.base_only if rel == "rollback"
-                                                                 else walk.head_only)[:limit]],
-                          diffs.get(pair, []),
-                          max_commits=self.config.max_commits, max_files=self.config.max_files)
+            gh.change_set(
+                repo,
+                base,
+                head,
+                rel,
+                walk.merge_base,
+                [
+                    span.commits[sha].model()
+                    for sha in (walk.base_only if rel == "rollback" else walk.head_only)[:limit]
+                ],
+                diffs.get(pair, []),
+                max_commits=self.config.max_commits,
+                max_files=self.config.max_files,
+            )
             for (base, head), walk, rel, pair in zip(pairs, walks, relations, since)
         ]
 
@@ -269,23 +305,58 @@ class GitRepoAdapter:
         """One pair with three git processes: merge-base, then log and diff concurrently."""
         base_sha, head_sha, merge_base = await self._relate(repo, base, head)
         relation: gh.Relation = (
-            "same" if base_sha == head_sha else "rollback" if merge_base == head_sha
-            else "unrelated" if merge_base is None else "ahead" if merge_base == base_sha else "rewritten"
+            "same"
+            if base_sha == head_sha
+            else "rollback"
+            if merge_base == head_sha
+            else "unrelated"
+            if merge_base is None
+            else "ahead"
+            if merge_base == base_sha
+            else "rewritten"
         )
         if relation == "same":
-            return gh.change_set(repo, base_sha, head_sha, relation, merge_base, [], [],
-                                 max_commits=self.config.max_commits, max_files=self.config.max_files)
+            return gh.change_set(
+                repo,
+                base_sha,
+                head_sha,
+                relation,
+                merge_base,
+                [],
+                [],
+                max_commits=self.config.max_commits,
+                max_files=self.config.max_files,
+            )
         log_range = f"{head_sha}..{base_sha}" if relation == "rollback" else f"{base_sha}..{head_sha}"
         diff_from = merge_base if relation == "rewritten" and merge_base else base_sha
         log, diff = await asyncio.gather(
-            self._git(repo, ["log", "--no-color", gh.LOG_FORMAT, f"-n{self.config.max_commits + 1}",
-                             "--end-of-options", log_range, "--"]),
+            self._git(
+                repo,
+                [
+                    "log",
+                    "--no-color",
+                    gh.LOG_FORMAT,
+                    f"-n{self.config.max_commits + 1}",
+                    "--end-of-options",
+                    log_range,
+                    "--",
+                ],
+            ),
             self._git(repo, ["diff", *_DIFF_FLAGS, "--end-of-options", diff_from, head_sha, "--"]),
         )
         commits = [c.model() for c in gh.parse_log(log.decode(errors="replace"))]
         files = gh.parse_diff(diff.decode(errors="replace"))
-        return gh.change_set(repo, base_sha, head_sha, relation, merge_base, commits, files,
-                             max_commits=self.config.max_commits, max_files=self.config.max_files)
+        return gh.change_set(
+            repo,
+            base_sha,
+            head_sha,
+            relation,
+            merge_base,
+            commits,
+            files,
+            max_commits=self.config.max_commits,
+            max_files=self.config.max_files,
+        )
 
     async def _relate(self, repo: str, base: str, head: str) -> tuple[str, str, str | None]:
         """Full SHAs of both commits and their merge base (None: no common history)."""
@@ -307,6 +378,7 @@ class GitRepoAdapter:
 
     async def _lookup(self, repo: str, names: list[str]) -> dict[str, tuple[str, str, int]]:
         """Every name resolved by one ``cat-file --batch``: name -> (full SHA, status, commit time)."""
+
         async def once() -> dict[str, tuple[str, str, int]]:
             stdin = "".join(f"{name}^{{commit}}\n" for name in names).encode()
             answers = gh.parse_cat_file(await self._git(repo, ["cat-file", "--batch"], stdin=stdin))
@@ -319,17 +391,24 @@ class GitRepoAdapter:
             found = await once()
         return found
 
-    def _lookup_problem(self, repo: str, base: str, head: str,
-                        found: dict[str, tuple[str, str, int]]) -> AdapterError | None:
+    def _lookup_problem(
+        self, repo: str, base: str, head: str, found: dict[str, tuple[str, str, int]]
+    ) -> AdapterError | None:
         for which, asked in (("base", base), ("head", head)):
             status = found[asked][1]
             if status == "ambiguous":
-                return QueryError(f"{which} {asked!r} is an ambiguous short SHA in {self.clones[repo]}",
-                                  adapter=self.name, hint="Give more digits of the SHA, or the full SHA.")
+                return QueryError(
+                    f"{which} {asked!r} is an ambiguous short SHA in {self.clones[repo]}",
+                    adapter=self.name,
+                    hint="Give more digits of the SHA, or the full SHA.",
+                )
             if status != "commit":
-                return NotFoundError(f"{which} commit {asked!r} is not in the clone {self.clones[repo]} of {repo}",
-                                     adapter=self.name, request=f"get_changes {repo} {base}..{head}",
-                                     hint=_FETCHED_HINT if self.config.fetch else _FETCH_HINT.format(self.clones[repo]))
+                return NotFoundError(
+                    f"{which} commit {asked!r} is not in the clone {self.clones[repo]} of {repo}",
+                    adapter=self.name,
+                    request=f"get_changes {repo} {base}..{head}",
+                    hint=_FETCHED_HINT if self.config.fetch else _FETCH_HINT.format(self.clones[repo]),
+                )
         return None
 
     async def _fetch(self, repo: str) -> None:
@@ -354,9 +433,12 @@ class GitRepoAdapter:
     def _existing_clone(self, repo: str) -> Path:
         path = self.clones[repo]
         if not path.is_dir():
-            raise ConfigError(f"clone of {repo} not found: {path} does not exist", adapter=self.name,
-                              hint=f"Clone it there (git clone <url> {path}) or fix repos.{repo} "
-                                   f"(relative paths start at the config file's directory).")
+            raise ConfigError(
+                f"clone of {repo} not found: {path} does not exist",
+                adapter=self.name,
+                hint=f"Clone it there (git clone <url> {path}) or fix repos.{repo} "
+                f"(relative paths start at the config file's directory).",
+            )
         return path
 
     def _state(self) -> _LoopState:
@@ -378,11 +460,16 @@ class GitRepoAdapter:
         async with self._state().gate:
             try:
                 process = await asyncio.create_subprocess_exec(
-                    *command, stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=self._envs[repo])
+                    *command,
+                    stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.PIPE,
+                    env=self._envs[repo],
+                )
             except OSError as exc:
-                raise ConfigError(f"cannot run git: {exc}", adapter=self.name,
-                                  hint="Install git and make sure it is on PATH.") from exc
+                raise ConfigError(
+                    f"cannot run git: {exc}", adapter=self.name, hint="Install git and make sure it is on PATH."
+                ) from exc
             try:
                 out, err = await asyncio.wait_for(process.communicate(stdin), self.config.timeout_s)
             except BaseException as exc:  # timeout or cancellation: never leave git running
@@ -390,8 +477,11 @@ class GitRepoAdapter:
                     process.kill()
                     await asyncio.shield(process.wait())
                 if isinstance(exc, TimeoutError):
-                    raise TimeoutError_(f"git {args[0]} took longer than {self.config.timeout_s}s",
-                                        adapter=self.name, request=_describe(repo, args)) from None
+                    raise TimeoutError_(
+                        f"git {args[0]} took longer than {self.config.timeout_s}s",
+                        adapter=self.name,
+                        request=_describe(repo, args),
+                    ) from None
                 raise
         return process.returncode or 0, out, err
 
@@ -399,11 +489,21 @@ class GitRepoAdapter:
         said = stderr.decode(errors="replace").strip()[:500]
         request, path = _describe(repo, args), self.clones[repo]
         if "not a git repository" in said:
-            return ConfigError(f"{path} is not a git repository", adapter=self.name, request=request, upstream=said,
-                               hint=f"Point repos.{repo} at the top of a clone (the directory holding .git).")
+            return ConfigError(
+                f"{path} is not a git repository",
+                adapter=self.name,
+                request=request,
+                upstream=said,
+                hint=f"Point repos.{repo} at the top of a clone (the directory holding .git).",
+            )
         if "dubious ownership" in said:
-            return ConfigError(f"git refuses {path}: owned by another user", adapter=self.name, request=request,
-                               upstream=said, hint=f"git config --global --add safe.directory {path}")
+            return ConfigError(
+                f"git refuses {path}: owned by another user",
+                adapter=self.name,
+                request=request,
+                upstream=said,
+                hint=f"git config --global --add safe.directory {path}",
+            )
         return UnavailableError(f"git {args[0]} failed in {path}", adapter=self.name, request=request, upstream=said)
 
 
@@ -416,16 +516,24 @@ def _git_env(clone: Path) -> dict[str, str]:
     """The environment for git in ``clone``: English messages, no prompts, no walking up to a parent repo."""
     env = {k: v for k, v in os.environ.items() if k not in _REDIRECTING_ENV}
     # Without a ceiling, a plain directory inside some other repository would answer as that repository.
-    env.update(LC_ALL="C", LANGUAGE="C", GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0",
-               GIT_CEILING_DIRECTORIES=str(clone.parent))
+    env.update(
+        LC_ALL="C",
+        LANGUAGE="C",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_OPTIONAL_LOCKS="0",
+        GIT_CEILING_DIRECTORIES=str(clone.parent),
+    )
     return env
 
 
 def _revision(value: str, which: str, adapter: str) -> str:
     value = value.strip()
     if not _REVISION.fullmatch(value) or "@{" in value:
-        raise QueryError(f"{which} {value[:80]!r} is not a commit SHA or a plain branch/tag name", adapter=adapter,
-                         hint="Give a hex SHA (or a branch or tag name); options and ranges are refused.")
+        raise QueryError(
+            f"{which} {value[:80]!r} is not a commit SHA or a plain branch/tag name",
+            adapter=adapter,
+            hint="Give a hex SHA (or a branch or tag name); options and ranges are refused.",
+        )
     return value
 
 

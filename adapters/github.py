@@ -11,9 +11,8 @@ the window's start (plus what is needed to find the commit running before), or a
 
 from __future__ import annotations
 
-import base64
-
 import asyncio
+import base64
 import json
 import logging
 import re
@@ -355,8 +354,9 @@ class GitHubAdapter:
         entry = next((e for e in self.config.repos if e.repo.lower() == repo.lower()), None)
         for path in CODEOWNERS_PATHS if entry else ():
             try:
-                body, _ = await self._get(f"/repos/{entry.repo}/contents/{path}", f"GET {path}", None,
-                                          need="contents", repo=entry.repo)
+                body, _ = await self._get(
+                    f"/repos/{entry.repo}/contents/{path}", f"GET {path}", None, need="contents", repo=entry.repo
+                )
             except NotFoundError:
                 continue
             if isinstance(body, dict) and body.get("encoding") == "base64":
@@ -498,9 +498,7 @@ class GitHubAdapter:
         summary = f"GET {path} created<={params['created'][2:]}" + (f" branch={entry.branch}" if entry.branch else "")
 
         def found_previous(runs: list[dict[str, object]]) -> bool:  # a success that ended before the window
-            return any(
-                r.get("conclusion") == "success" and parse_time(r["updated_at"]) < window.start for r in runs
-            )
+            return any(r.get("conclusion") == "success" and parse_time(r["updated_at"]) < window.start for r in runs)
 
         runs, truncated = await self._paged(path, params, summary, entry, "workflow_runs", found_previous)
         try:

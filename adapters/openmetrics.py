@@ -126,9 +126,7 @@ def write_openmetrics(
     return written
 
 
-def export_openmetrics(
-    scenario: Scenario, path: str | Path, *, segments: Sequence[TimeWindow] | None = None
-) -> int:
+def export_openmetrics(scenario: Scenario, path: str | Path, *, segments: Sequence[TimeWindow] | None = None) -> int:
     """Write the OpenMetrics file at ``path`` (see :func:`write_openmetrics`); returns the sample count."""
     with Path(path).open("w", encoding="utf-8", newline="\n") as out:
         return write_openmetrics(scenario, out, segments=segments)

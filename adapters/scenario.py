@@ -53,13 +53,31 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _RELATIVE = re.compile(r"^([+-])((?:\d+[smhdw])+)$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _ACCEPTED_TIMES = (
-    "an offset from the anchor such as '-20m', '+5m' or '-1d2h', "
-    "or an absolute UTC time such as '2026-10-14T13:40:00Z'"
+    "an offset from the anchor such as '-20m', '+5m' or '-1d2h', or an absolute UTC time such as '2026-10-14T13:40:00Z'"
 )
 __all__ = [
-    "DeployCommit", "DeployRef", "Expected", "FileChange", "Health", "LatencyMs", "Page", "RepoHistory", "Scenario",
-    "ScenarioAlert", "ScenarioDeploy", "ScenarioEvent", "ScenarioProviderEvent", "ScenarioRepos", "ScenarioService",
-    "Traffic", "check_format", "list_scenarios", "load_scenario", "resolve_time", "scenario_dirs", "scenario_path",
+    "DeployCommit",
+    "DeployRef",
+    "Expected",
+    "FileChange",
+    "Health",
+    "LatencyMs",
+    "Page",
+    "RepoHistory",
+    "Scenario",
+    "ScenarioAlert",
+    "ScenarioDeploy",
+    "ScenarioEvent",
+    "ScenarioProviderEvent",
+    "ScenarioRepos",
+    "ScenarioService",
+    "Traffic",
+    "check_format",
+    "list_scenarios",
+    "load_scenario",
+    "resolve_time",
+    "scenario_dirs",
+    "scenario_path",
 ]
 
 

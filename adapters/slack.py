@@ -27,9 +27,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from adapters._http import (
+    BaseUrl,
     Credentials,
     Method,
-    BaseUrl,
     check_base_url,
     decode_json,
     refuse_url_credentials,

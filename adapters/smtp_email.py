@@ -18,9 +18,9 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage as MimeMessage
 from email.utils import format_datetime, make_msgid
-from collections.abc import Callable
 from typing import ClassVar, TypeVar
 
 import anyio
@@ -131,8 +131,9 @@ class SmtpEmailAdapter:
             raise QueryError(f"cannot build the email: {exc}", adapter=self.name, request="build message") from exc
         summary = f"SEND {self._where} to {', '.join(message.to)} ({len(message.body)} chars)"
         note = await self._in_thread(lambda: self._deliver(mime, message.to), summary)
-        return PostResult(target=f"email:{','.join(message.to)}", remote_id=str(mime["Message-ID"]), posted_at=utcnow(),
-                          note=note)
+        return PostResult(
+            target=f"email:{','.join(message.to)}", remote_id=str(mime["Message-ID"]), posted_at=utcnow(), note=note
+        )
 
     # --- In the worker thread ------------------------------------------------------------------
 

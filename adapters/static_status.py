@@ -283,9 +283,7 @@ class StaticStatusAdapter:
     config_model: ClassVar[type[StaticStatusConfig]] = StaticStatusConfig
     capabilities: ClassVar[frozenset[str]] = frozenset({"status_post"})
 
-    def __init__(
-        self, name: str, config: StaticStatusConfig, http: httpx.AsyncClient, context: AdapterContext
-    ) -> None:
+    def __init__(self, name: str, config: StaticStatusConfig, http: httpx.AsyncClient, context: AdapterContext) -> None:
         """Resolve the directory against the config's base directory; nothing is written until asked."""
         self.name = name
         self.config = config

@@ -21,9 +21,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from adapters._http import (
+    BaseUrl,
     Credentials,
     Method,
-    BaseUrl,
     decode_json,
     refuse_url_credentials,
     retry_after_seconds,

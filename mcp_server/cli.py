@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     cli_comms.add_parsers(sub)
     cli_timeline.add_parsers(sub)
     for command in sub.choices.values():
-        command.add_argument("--config", default=None, help=f"config file (default: ${CONFIG_ENV} or ./firstfifteen.yaml)")
+        command.add_argument(
+            "--config", default=None, help=f"config file (default: ${CONFIG_ENV} or ./firstfifteen.yaml)"
+        )
         command.add_argument("--env", default=None, help="named environment in the config")
     return parser
 

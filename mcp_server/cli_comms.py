@@ -23,7 +23,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     draft = actions.add_parser("draft", help="draft the status page, chat, executive email and support brief")
     draft.add_argument("incident", help="incident id, e.g. INC-3")
     draft.add_argument("--impact", required=True, help="what customers notice, in plain words")
-    draft.add_argument("--state", default="investigating", choices=["investigating", "identified", "monitoring", "resolved"])
+    draft.add_argument(
+        "--state", default="investigating", choices=["investigating", "identified", "monitoring", "resolved"]
+    )
     draft.add_argument("--cause", default="")
     draft.add_argument("--workaround", default="")
     draft.add_argument("--no-triage", action="store_true", help="do not fill known/ruled out from a fresh triage")
@@ -43,8 +45,9 @@ async def _draft(config: Config, args: argparse.Namespace) -> DraftSet:
     async with open_runtime(config) as runtime:
         incident = runtime.store.get_incident(args.incident)
         result = None if args.no_triage else await run_triage(runtime, runtime.reference_time())
-        return await draft_for_incident(runtime, incident, args.impact, result, state=args.state, cause=args.cause,
-                                        workaround=args.workaround)
+        return await draft_for_incident(
+            runtime, incident, args.impact, result, state=args.state, cause=args.cause, workaround=args.workaround
+        )
 
 
 async def _post(config: Config, args: argparse.Namespace) -> PostOutcome:

@@ -27,7 +27,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     receive = sub.add_parser("receive-alerts", help="receive Alertmanager webhook notifications into the alert inbox")
     receive.add_argument("--listen", default="127.0.0.1:9095", help="HOST:PORT to listen on (default 127.0.0.1:9095)")
     receive.add_argument(
-        "--token-env", default=TOKEN_ENV,
+        "--token-env",
+        default=TOKEN_ENV,
         help=f"environment variable holding the bearer token senders must present (default {TOKEN_ENV}; unset: none)",
     )
 

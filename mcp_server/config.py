@@ -72,7 +72,7 @@ class SignalsConfig(_Strict):
 
     service_label: str = "service"
     route_label: str = "route"
-    selector: str = Field(default="", description="Extra label matchers for every query, e.g. job=\"api\"")
+    selector: str = Field(default="", description='Extra label matchers for every query, e.g. job="api"')
     requests: str = "sum by ($service_label) (rate(http_requests_total{$selector}[$range]))"
     errors: str = 'sum by ($service_label) (rate(http_requests_total{code=~"5..",$selector}[$range]))'
     latency: str = (
@@ -158,7 +158,9 @@ class CommsConfig(_Strict):
     writes: WritesConfig = Field(default_factory=WritesConfig)
     chat_channel: str = Field(default="", description="Internal incident channel, e.g. #inc-checkout or C0123")
     exec_email: ExecEmailConfig = Field(default_factory=ExecEmailConfig)
-    templates_dir: str | None = Field(default=None, description="Directory of Jinja2 templates overriding the shipped ones")
+    templates_dir: str | None = Field(
+        default=None, description="Directory of Jinja2 templates overriding the shipped ones"
+    )
     update_every_minutes: dict[str, int] = Field(
         default_factory=lambda: {"status_page": 30, "chat": 15, "exec_email": 60, "support": 60},
         description="How often each audience expects an update",
@@ -226,7 +228,9 @@ class Config(_Strict):
         for capability, adapter_names in self.sources.items():
             missing = [a for a in adapter_names if a not in self.adapters]
             if missing:
-                raise ValueError(f"sources.{capability}: {missing} are not under adapters (known: {list(self.adapters)})")
+                raise ValueError(
+                    f"sources.{capability}: {missing} are not under adapters (known: {list(self.adapters)})"
+                )
         return self
 
     def service(self, name: str) -> ServiceConfig:

@@ -85,8 +85,14 @@ def _demo_incident(result: TriageResult, at: datetime) -> IncidentDraft:
     roots = result.likely_roots or result.degraded
     onsets = [v.onset for v in result.services if v.service in roots and v.onset is not None]
     title = f"{', '.join(roots)} degraded" if roots else "Page under investigation"
-    return IncidentDraft(title=title, severity="SEV2", declared_by="demo", suspected_service=roots[0] if roots else "",
-                         started_at=min(onsets) if onsets else result.window.start, declared_at=at)
+    return IncidentDraft(
+        title=title,
+        severity="SEV2",
+        declared_by="demo",
+        suspected_service=roots[0] if roots else "",
+        started_at=min(onsets) if onsets else result.window.start,
+        declared_at=at,
+    )
 
 
 def render_demo(run: DemoRun) -> str:
@@ -95,9 +101,13 @@ def render_demo(run: DemoRun) -> str:
     pages += [run.plan.summary_markdown] if run.plan else []
     drafts = ["# Drafts (nothing is posted)"]
     for draft in run.drafts.drafts:
-        flag = " **blocked: " + "; ".join(f"{f.rule} {f.text!r}" for f in draft.findings) + "**" if draft.blocked else ""
+        flag = (
+            " **blocked: " + "; ".join(f"{f.rule} {f.text!r}" for f in draft.findings) + "**" if draft.blocked else ""
+        )
         subject = f"Subject: {draft.subject}\n" if draft.subject else ""
-        drafts.append(f"## {draft.id} {draft.audience} -> {draft.channel}{flag}\n```\n{subject}{draft.body.strip()}\n```")
+        drafts.append(
+            f"## {draft.id} {draft.audience} -> {draft.channel}{flag}\n```\n{subject}{draft.body.strip()}\n```"
+        )
     drafts += [f"- {audience}: not drafted, {why}" for audience, why in run.drafts.skipped.items()]
     pages.append("\n".join(drafts) + "\n")
     pages.append(export_markdown(run.timeline, title="Timeline so far"))

@@ -32,13 +32,25 @@ class Category:
 CATEGORIES: list[Category] = [
     Category("triage", triage.register, "triage first; query_error_rate and query_latency to drill down"),
     Category("context", context.register, "check_health, list_deploys, list_provider_events, list_active_alerts"),
-    Category("deploys", deploys.register, "rank_deploys next to triage; get_deploy_changes on the top suspect; "
-             "rollback_plan drafts (never runs) a rollback"),
-    Category("comms", comms.register, "draft_communications for every audience; post_status, post_chat, send_email "
-             "only after the responder confirms; comms_schedule for when the next update is due"),
+    Category(
+        "deploys",
+        deploys.register,
+        "rank_deploys next to triage; get_deploy_changes on the top suspect; "
+        "rollback_plan drafts (never runs) a rollback",
+    ),
+    Category(
+        "comms",
+        comms.register,
+        "draft_communications for every audience; post_status, post_chat, send_email "
+        "only after the responder confirms; comms_schedule for when the next update is due",
+    ),
     Category("incidents", incidents.register, "declare_incident, then append_timeline/get_timeline to keep the record"),
-    Category("timeline", timeline_tools.register, "sync_timeline pulls the incident's chat, Alertmanager notifications "
-             "and deploys into its timeline (repeatable); get_timeline(format='markdown') exports it"),
+    Category(
+        "timeline",
+        timeline_tools.register,
+        "sync_timeline pulls the incident's chat, Alertmanager notifications "
+        "and deploys into its timeline (repeatable); get_timeline(format='markdown') exports it",
+    ),
 ]
 
 
@@ -55,9 +67,7 @@ def instructions(config: Config) -> str:
     return "\n".join(lines)
 
 
-def create_server(
-    config: Config | None = None, *, data_note: str = "", reference: datetime | None = None
-) -> MCPServer:
+def create_server(config: Config | None = None, *, data_note: str = "", reference: datetime | None = None) -> MCPServer:
     """Build the server for ``config``, or for the embedded demo default when ``config`` is None."""
     if config is None:
         from mcp_server.demo import demo_settings

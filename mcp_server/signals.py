@@ -61,6 +61,4 @@ def build_query(
         service_label=signals.service_label,
         route_label=signals.route_label,
     )
-    return SignalQuery(
-        signal=signal, promql=promql, range_seconds=range_seconds, quantile=quantile, services=chosen
-    )
+    return SignalQuery(signal=signal, promql=promql, range_seconds=range_seconds, quantile=quantile, services=chosen)

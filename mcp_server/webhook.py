@@ -86,19 +86,21 @@ def inbox_alerts(payload: WebhookPayload) -> list[InboxAlertIn]:
     records = []
     for alert in payload.alerts:
         ends = alert.endsAt if alert.endsAt is not None and alert.endsAt.year > 1 else None
-        records.append(InboxAlertIn(
-            fingerprint=fingerprint_of(alert.fingerprint, alert.labels),
-            status=alert.status,
-            name=alert.labels.get("alertname", "")[:500],
-            labels=alert.labels,
-            annotations=alert.annotations,
-            starts_at=alert.startsAt,
-            ends_at=ends,
-            generator_url=alert.generatorURL[:2_000],
-            receiver=payload.receiver[:500],
-            group_key=payload.groupKey[:2_000],
-            external_url=payload.externalURL[:2_000],
-        ))
+        records.append(
+            InboxAlertIn(
+                fingerprint=fingerprint_of(alert.fingerprint, alert.labels),
+                status=alert.status,
+                name=alert.labels.get("alertname", "")[:500],
+                labels=alert.labels,
+                annotations=alert.annotations,
+                starts_at=alert.startsAt,
+                ends_at=ends,
+                generator_url=alert.generatorURL[:2_000],
+                receiver=payload.receiver[:500],
+                group_key=payload.groupKey[:2_000],
+                external_url=payload.externalURL[:2_000],
+            )
+        )
     return records
 
 
@@ -127,8 +129,9 @@ def webhook_app(store: Any, *, token: str | None = None) -> Starlette:
 
     async def receive(request: Request) -> JSONResponse:
         if not _authorised(request, token):
-            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
+            return JSONResponse(
+                {"error": "missing or wrong bearer token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return JSONResponse({"error": f"body over {MAX_BODY_BYTES} bytes"}, status_code=413)
@@ -162,6 +165,7 @@ def serve_webhook(store: Any, host: str, port: int, *, token: str | None = None)
     """Run the receiver with uvicorn until interrupted."""
     import uvicorn
 
-    config = uvicorn.Config(webhook_app(store, token=token), host=host, port=port, log_level="info",
-                            access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        webhook_app(store, token=token), host=host, port=port, log_level="info", access_log=False, lifespan="off"
+    )
     uvicorn.Server(config).run()

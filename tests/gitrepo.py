@@ -39,9 +39,7 @@ for _name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTOR
 
 def git(path: str | Path, *args: str, stdin: bytes | None = None) -> str:
     """Run git in ``path`` (no user or system config) and return its stdout; raise on failure."""
-    result = subprocess.run(
-        ["git", "-C", str(path), *args], input=stdin, capture_output=True, env=_ENV, check=False
-    )
+    result = subprocess.run(["git", "-C", str(path), *args], input=stdin, capture_output=True, env=_ENV, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
     return result.stdout.decode(errors="replace")
@@ -95,17 +93,18 @@ def forget_unreachable(path: str | Path) -> None:
 
 def clone(source: str | Path, destination: str | Path) -> Path:
     """A plain local clone of ``source`` (its own object store, ``origin`` pointing at ``source``)."""
-    subprocess.run(["git", "clone", "--quiet", "--no-local", str(source), str(destination)],
-                   capture_output=True, env=_ENV, check=True)
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-local", str(source), str(destination)],
+        capture_output=True,
+        env=_ENV,
+        check=True,
+    )
     return Path(destination)
 
 
 def linear_history(count: int, files: int = 50) -> list[dict[str, Any]]:
     """``count`` commit specs touching one of ``files`` source files each: a long history, cheaply."""
-    return [
-        {"message": f"change {i}", "write": {f"src/module_{i % files}.py": f"VALUE = {i}\n"}}
-        for i in range(count)
-    ]
+    return [{"message": f"change {i}", "write": {f"src/module_{i % files}.py": f"VALUE = {i}\n"}} for i in range(count)]
 
 
 def _count(path: str | Path, rev: str) -> int:
@@ -113,7 +112,12 @@ def _count(path: str | Path, rev: str) -> int:
 
 
 def _import(
-    path: Path, commits: Sequence[dict[str, Any]], branch: str, *, parent: str | None, first_index: int,
+    path: Path,
+    commits: Sequence[dict[str, Any]],
+    branch: str,
+    *,
+    parent: str | None,
+    first_index: int,
     force: bool = False,
 ) -> list[str]:
     marks = path / ".git" / "test-marks"

@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 
 import anyio
-
 from pydantic import Field
 
 from adapters.models import ComponentStatus, Model, UtcDatetime
@@ -71,8 +70,12 @@ def triage_facts(result: TriageResult) -> dict[str, object]:
             current = components.get(verdict.status_component)
             components[verdict.status_component] = status if current is None else max(current, status, key=_rank)
     known = [f"{v.service} ({v.role.replace('_', ' ')}): {v.reasons[0]}" for v in degraded if v.reasons]
-    return {"components": components, "known": known, "ruled_out": list(result.ruled_out),
-            "affected_services": [v.service for v in degraded]}
+    return {
+        "components": components,
+        "known": known,
+        "ruled_out": list(result.ruled_out),
+        "affected_services": [v.service for v in degraded],
+    }
 
 
 def _rank(status: ComponentStatus) -> int:
@@ -89,7 +92,9 @@ def channels(config: Config, status_target: str) -> dict[str, str]:
     }
 
 
-def draft_all(config: Config, facts: IncidentFacts, status_target: str, created_by: str) -> tuple[list[DraftIn], list[str], dict[str, str]]:
+def draft_all(
+    config: Config, facts: IncidentFacts, status_target: str, created_by: str
+) -> tuple[list[DraftIn], list[str], dict[str, str]]:
     """Render and check every audience; returns the drafts to save, their tokens, and skipped audiences."""
     templates_dir = Path(config.base_dir) / config.comms.templates_dir if config.comms.templates_dir else None
     env = template_environment(templates_dir)
@@ -99,7 +104,9 @@ def draft_all(config: Config, facts: IncidentFacts, status_target: str, created_
     drafts, tokens, skipped = [], [], {}
     for audience in AUDIENCES:
         if audience == "exec_email" and not exec_email_due(facts.severity, config.comms.exec_email.min_severity):
-            skipped[audience] = f"{facts.severity} is below the executive email policy ({config.comms.exec_email.min_severity})"
+            skipped[audience] = (
+                f"{facts.severity} is below the executive email policy ({config.comms.exec_email.min_severity})"
+            )
             continue
         rendered = render(env, audience, facts)
         findings = check_secrets(rendered.body)
@@ -107,13 +114,21 @@ def draft_all(config: Config, facts: IncidentFacts, status_target: str, created_
             findings = _unique(findings + check_customer_text(rendered.public_text, internal, public, facts.eta_basis))
         token = secrets.token_urlsafe(9)
         tokens.append(token)
-        drafts.append(DraftIn(
-            incident_id=facts.incident_id, audience=audience, channel=targets[audience], subject=rendered.subject,
-            body=rendered.body, public_state=facts.state if audience == "status_page" else "",
-            components=dict(facts.components) if audience == "status_page" else {},
-            facts=facts.model_dump(mode="json"), findings=[f.model_dump() for f in findings],
-            token_hash=token_hash(token), created_by=created_by,
-        ))
+        drafts.append(
+            DraftIn(
+                incident_id=facts.incident_id,
+                audience=audience,
+                channel=targets[audience],
+                subject=rendered.subject,
+                body=rendered.body,
+                public_state=facts.state if audience == "status_page" else "",
+                components=dict(facts.components) if audience == "status_page" else {},
+                facts=facts.model_dump(mode="json"),
+                findings=[f.model_dump() for f in findings],
+                token_hash=token_hash(token),
+                created_by=created_by,
+            )
+        )
     return drafts, tokens, skipped
 
 
@@ -126,32 +141,52 @@ def view(draft: object, token: str, facts: IncidentFacts) -> DraftView:
     findings = [Finding(**f) for f in draft.findings]  # type: ignore[attr-defined]
     audience = draft.audience  # type: ignore[attr-defined]
     return DraftView(
-        id=draft.id, audience=audience, channel=draft.channel, subject=draft.subject, body=draft.body,  # type: ignore[attr-defined]
-        findings=findings, blocked=bool(findings), confirmation_token=token,
+        id=draft.id,
+        audience=audience,
+        channel=draft.channel,
+        subject=draft.subject,
+        body=draft.body,  # type: ignore[attr-defined]
+        findings=findings,
+        blocked=bool(findings),
+        confirmation_token=token,
         next_update_at=facts.next_update_at(audience),
     )
 
 
-def build_facts(runtime: Runtime, incident: Incident, customer_impact: str, triage: TriageResult | None,
-                **fields: object) -> IncidentFacts:
+def build_facts(
+    runtime: Runtime, incident: Incident, customer_impact: str, triage: TriageResult | None, **fields: object
+) -> IncidentFacts:
     """The facts of one round of updates: the incident, what triage found, what the responder said."""
     found = triage_facts(triage) if triage is not None else {}
     comms = runtime.config.comms
     values: dict[str, object] = {
-        "incident_id": incident.id, "title": incident.title, "severity": incident.severity,
-        "started_at": incident.started_at, "now": runtime.reference_time(), "customer_impact": customer_impact,
-        "next_update_minutes": comms.update_every_minutes, "status_page_url": comms.status_page_url, **found,
+        "incident_id": incident.id,
+        "title": incident.title,
+        "severity": incident.severity,
+        "started_at": incident.started_at,
+        "now": runtime.reference_time(),
+        "customer_impact": customer_impact,
+        "next_update_minutes": comms.update_every_minutes,
+        "status_page_url": comms.status_page_url,
+        **found,
     }
     values.update(fields)
     return IncidentFacts.model_validate(values)
 
 
-async def draft_for_incident(runtime: Runtime, incident: Incident, customer_impact: str, triage: TriageResult | None,
-                             **fields: object) -> DraftSet:
+async def draft_for_incident(
+    runtime: Runtime, incident: Incident, customer_impact: str, triage: TriageResult | None, **fields: object
+) -> DraftSet:
     """Draft, check and save one round of updates for every audience; nothing is posted."""
     facts = build_facts(runtime, incident, customer_impact, triage, **fields)
     sinks = runtime.sources("status_post")
     drafts, tokens, skipped = draft_all(runtime.config, facts, sinks[0].name if sinks else "", "firstfifteen")
     saved = [await anyio.to_thread.run_sync(runtime.store.save_draft, d) for d in drafts]
-    return DraftSet(incident_id=facts.incident_id, now=facts.now, drafts=[view(d, t, facts) for d, t in zip(saved, tokens)],
-                    skipped=skipped, facts=facts, data_note=runtime.data_note)
+    return DraftSet(
+        incident_id=facts.incident_id,
+        now=facts.now,
+        drafts=[view(d, t, facts) for d, t in zip(saved, tokens)],
+        skipped=skipped,
+        facts=facts,
+        data_note=runtime.data_note,
+    )

@@ -29,7 +29,8 @@ HOSTNAME = re.compile(
 )
 BLAME = re.compile(
     # People named as the cause, not people mentioned: "our engineers are working on it" is fine.
-    r"\b(?:human error|operator error|(?:an?|our|the|one of our) (?:engineer|developer|employee|contractor|intern|operator)s?"
+    r"\b(?:human error|operator error|(?:an?|our|the|one of our) "
+    r"(?:engineer|developer|employee|contractor|intern|operator)s?"
     r" (?:made|caused|pushed|broke|forgot|deleted|erred|accidentally|mis\w+)\b"
     r"|(?:fault|mistake) of|blame[ds]?|careless(?:ness)?|negligen(?:t|ce)|should have known)",
     re.IGNORECASE,
@@ -74,8 +75,13 @@ def internal_names(text: str, internal: Iterable[str], public: Iterable[str]) ->
         if name.lower() in public_lower or len(name) < 3:
             continue
         if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.IGNORECASE):
-            found.append(Finding(rule="internal_name", text=name,
-                                 message="an internal service name: use the public component name instead"))
+            found.append(
+                Finding(
+                    rule="internal_name",
+                    text=name,
+                    message="an internal service name: use the public component name instead",
+                )
+            )
     return found
 
 
@@ -84,7 +90,9 @@ def check_secrets(text: str) -> list[Finding]:
     return _findings("secret", SECRET, text, "looks like a credential: remove it, and rotate it if it was real")
 
 
-def check_customer_text(text: str, internal: Iterable[str], public: Iterable[str], eta_basis: str = "") -> list[Finding]:
+def check_customer_text(
+    text: str, internal: Iterable[str], public: Iterable[str], eta_basis: str = ""
+) -> list[Finding]:
     """Every rule for text customers read."""
     findings = check_secrets(text) + internal_names(text, internal, public)
     findings += _findings("ip_address", IPV4, text, "an IP address: customers never need one")
@@ -96,6 +104,10 @@ def check_customer_text(text: str, internal: Iterable[str], public: Iterable[str
     findings += _findings("hostname", HOSTNAME, text, "an internal host name: describe the affected feature instead")
     findings += _findings("blame", BLAME, text, "blames a person: describe what happened to the system, blamelessly")
     if not eta_basis:
-        findings += _findings("promise", PROMISE, text,
-                              "promises a time with no basis: give an ETA only with eta_basis, else say when the next update is")
+        findings += _findings(
+            "promise",
+            PROMISE,
+            text,
+            "promises a time with no basis: give an ETA only with eta_basis, else say when the next update is",
+        )
     return findings

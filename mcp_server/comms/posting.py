@@ -38,23 +38,31 @@ class PostOutcome(Model):
 def check_postable(runtime: Runtime, draft: Draft, channel: Channel) -> None:
     """Refuse, with the fix, a draft that may not go out on this channel."""
     if draft.audience != channel:
-        raise QueryError(f"draft {draft.id} is a {draft.audience} draft, not {channel}",
-                         hint=f"Post it with {TOOL.get(draft.audience, 'no tool (support briefs are handed over)')}.")
+        raise QueryError(
+            f"draft {draft.id} is a {draft.audience} draft, not {channel}",
+            hint=f"Post it with {TOOL.get(draft.audience, 'no tool (support briefs are handed over)')}.",
+        )
     if not getattr(runtime.config.comms.writes, channel if channel != "exec_email" else "email"):
         key = "comms.writes." + ("email" if channel == "exec_email" else channel)
-        raise ConfigError(f"writes to {channel.replace('_', ' ')} are disabled",
-                          hint=f"Set {key}: true in firstfifteen.yaml to allow it; until then, post it by hand.")
+        raise ConfigError(
+            f"writes to {channel.replace('_', ' ')} are disabled",
+            hint=f"Set {key}: true in firstfifteen.yaml to allow it; until then, post it by hand.",
+        )
     if draft.findings:
         listed = "; ".join(f"{f['rule']}: {f['text']!r}" for f in draft.findings[:5])
-        raise QueryError(f"draft {draft.id} has findings and cannot be posted: {listed}",
-                         hint="Fix the facts (public names, no hosts, IPs, secrets, blame or unfounded times), then draft again.")
+        raise QueryError(
+            f"draft {draft.id} has findings and cannot be posted: {listed}",
+            hint="Fix the facts (public names, no hosts, IPs, secrets, blame or unfounded times), then draft again.",
+        )
 
 
 def check_token(draft: Draft, token: str, confirmed_by: str) -> None:
     """A token confirmation needs the draft's own token and a person's name."""
     if token_hash(token) != draft.token_hash:
-        raise QueryError(f"the confirmation token does not match draft {draft.id}",
-                         hint="Use the confirmation_token returned with this very draft.")
+        raise QueryError(
+            f"the confirmation token does not match draft {draft.id}",
+            hint="Use the confirmation_token returned with this very draft.",
+        )
     if not confirmed_by.strip():
         raise QueryError("confirmed_by is empty", hint="Pass the name of the responder who approved the post.")
 
@@ -64,16 +72,23 @@ async def send(runtime: Runtime, draft: Draft) -> PostResult:
     capability = CAPABILITY[draft.audience]
     sinks = runtime.sources(capability)
     if not sinks:
-        raise ConfigError(f"no adapter posts {draft.audience.replace('_', ' ')}s",
-                          hint=f"Configure an adapter with the {capability} capability (see docs/adapters.md).")
+        raise ConfigError(
+            f"no adapter posts {draft.audience.replace('_', ' ')}s",
+            hint=f"Configure an adapter with the {capability} capability (see docs/adapters.md).",
+        )
     sink, store = sinks[0], runtime.store
     if draft.audience == "status_page":
         target = f"{sink.name}"
         remote = await anyio.to_thread.run_sync(store.get_remote_id, draft.incident_id, target) or ""
         facts = draft.facts
-        update = StatusUpdate(incident_key=draft.incident_id, title=str(facts.get("title", draft.incident_id)),
-                              status=draft.public_state, body=draft.body, components=draft.components,  # type: ignore[arg-type]
-                              remote_id=remote)
+        update = StatusUpdate(
+            incident_key=draft.incident_id,
+            title=str(facts.get("title", draft.incident_id)),
+            status=draft.public_state,
+            body=draft.body,
+            components=draft.components,  # type: ignore[arg-type]
+            remote_id=remote,
+        )
         result = await sink.post_update(update)
         await anyio.to_thread.run_sync(store.set_remote_id, draft.incident_id, target, result.remote_id)
         return result
@@ -109,15 +124,32 @@ def _timeline_entry(draft: Draft, confirmed_by: str, via: str) -> TimelineEntry:
     result = draft.post
     assert result is not None
     return TimelineEntry(
-        source="firstfifteen", kind="comms_posted", actor=confirmed_by, link=result.link,
-        text=f"{draft.audience.replace('_', ' ')} update {draft.id} posted to {result.target}, confirmed by {confirmed_by}"
-        + (f" ({result.note})" if result.note else ""),
-        source_id=f"post:{draft.id}", occurred_at=result.posted_at,
-        details={"draft_id": draft.id, "audience": draft.audience, "target": result.target,
-                 "remote_id": result.remote_id, "confirmed_via": via, "note": result.note},
+        source="firstfifteen",
+        kind="comms_posted",
+        actor=confirmed_by,
+        link=result.link,
+        text=f"{draft.audience.replace('_', ' ')} update {draft.id} posted to {result.target}, "
+        f"confirmed by {confirmed_by}" + (f" ({result.note})" if result.note else ""),
+        source_id=f"post:{draft.id}",
+        occurred_at=result.posted_at,
+        details={
+            "draft_id": draft.id,
+            "audience": draft.audience,
+            "target": result.target,
+            "remote_id": result.remote_id,
+            "confirmed_via": via,
+            "note": result.note,
+        },
     )
 
 
 def _outcome(draft: Draft, *, already: bool, via: str) -> PostOutcome:
-    return PostOutcome(draft_id=draft.id, audience=draft.audience, posted=draft.post is not None,
-                       already_posted=already, result=draft.post, confirmed_by=draft.confirmed_by, via=via)
+    return PostOutcome(
+        draft_id=draft.id,
+        audience=draft.audience,
+        posted=draft.post is not None,
+        already_posted=already,
+        result=draft.post,
+        confirmed_by=draft.confirmed_by,
+        via=via,
+    )

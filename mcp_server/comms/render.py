@@ -35,8 +35,9 @@ def template_environment(templates_dir: Path | None = None) -> Environment:
     loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
     loaders.append(PackageLoader("mcp_server.comms", "templates"))
     # StrictUndefined: a template naming a fact that does not exist fails loudly, never renders blank.
-    return Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=False,
-                       lstrip_blocks=True, autoescape=False)
+    return Environment(
+        loader=ChoiceLoader(loaders), undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=True, autoescape=False
+    )
 
 
 def clock_time(moment: datetime, now: datetime) -> str:

@@ -1,4 +1,4 @@
-"""Deploy correlation end to end: the incident from triage, the deploys from every source, their change sets, the ranking.
+"""Deploy correlation end to end: the incident from triage, deploys from every source, change sets, the ranking.
 
 The onset is when the degraded signal first left its baseline (from triage), not when the page
 fired; a caller who knows better passes ``onset`` and ``services``.
@@ -190,8 +190,10 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         fetch_changes(runtime, chosen), fetch_codeowners(runtime, {d.repo for d in chosen if d.repo})
     )
     ctx = replace(ctx, codeowners=owners)
-    errors |= {d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
-               for d in skipped}
+    errors |= {
+        d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
+        for d in skipped
+    }
     ranked = rank(candidates, changes, errors, ctx)
     verdict, reason = _verdict(ranked, incident, settings.threshold)
     shown = ranked[: settings.max_candidates]
@@ -222,7 +224,10 @@ def _verdict(ranked: list, incident: Incident, threshold: float) -> tuple[str, s
     top = ranked[0]
     if top.score < threshold:
         return "no_deploy_implicated", f"the best candidate scores {top.score:.2f}, under the {threshold:.2f} threshold"
-    return "deploy_implicated", f"{top.deploy.id} ({top.deploy.service}) scores {top.score:.2f}, {top.confidence} confidence"
+    return (
+        "deploy_implicated",
+        f"{top.deploy.id} ({top.deploy.service}) scores {top.score:.2f}, {top.confidence} confidence",
+    )
 
 
 async def find_deploy(runtime: Runtime, deploy_id: str, at: datetime) -> tuple[Deploy, list[Deploy]]:

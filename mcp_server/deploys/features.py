@@ -39,8 +39,14 @@ WEIGHTS = {
     "size": 0.05,
 }
 KIND_RISK = {
-    "config": 1.0, "feature_flag": 1.0, "dependency": 0.9, "infrastructure": 0.8, "migration": 0.8,
-    "code": 0.6, "tests": 0.0, "docs": 0.0,
+    "config": 1.0,
+    "feature_flag": 1.0,
+    "dependency": 0.9,
+    "infrastructure": 0.8,
+    "migration": 0.8,
+    "code": 0.6,
+    "tests": 0.0,
+    "docs": 0.0,
 }
 UNKNOWN_KIND_SCORE = 0.4
 HARMLESS_FACTOR = 0.25

@@ -110,7 +110,9 @@ class RollbackPlan(Model):
     risk_reasons: list[str]
     verification: list[VerificationQuery]
     abort_criteria: list[str]
-    stacked_deploys: list[str] = Field(default_factory=list, description="Later deploys of the service a rollback undoes")
+    stacked_deploys: list[str] = Field(
+        default_factory=list, description="Later deploys of the service a rollback undoes"
+    )
     notes: list[str] = Field(default_factory=list)
     sources: list[SourceStatus] = Field(default_factory=list)
     draft: bool = True
@@ -119,6 +121,14 @@ class RollbackPlan(Model):
 
 
 __all__ = [
-    "Candidate", "ChangeSummary", "Confidence", "Excluded", "Feature", "Ranking", "RollbackCommand",
-    "RollbackPlan", "VerificationQuery", "Risk",
+    "Candidate",
+    "ChangeSummary",
+    "Confidence",
+    "Excluded",
+    "Feature",
+    "Ranking",
+    "RollbackCommand",
+    "RollbackPlan",
+    "VerificationQuery",
+    "Risk",
 ]

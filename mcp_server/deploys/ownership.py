@@ -76,8 +76,9 @@ def parse_codeowners(text: str) -> list[CodeOwnersRule]:
             if token.startswith("#"):
                 break  # an inline comment runs to the end of the line
             owners.append(token)
-        rules.append(CodeOwnersRule(pattern=pattern, owners=tuple(owners), line=number,
-                                    regex=codeowners_regex(pattern)))
+        rules.append(
+            CodeOwnersRule(pattern=pattern, owners=tuple(owners), line=number, regex=codeowners_regex(pattern))
+        )
     return rules
 
 
@@ -245,9 +246,7 @@ def _singular(word: str) -> str:
 def _found(words: tuple[str, ...], components: tuple[tuple[str, ...], ...]) -> bool:
     """Whether ``words`` occur as a contiguous run in one path component."""
     size = len(words)
-    return any(
-        component[i : i + size] == words for component in components for i in range(len(component) - size + 1)
-    )
+    return any(component[i : i + size] == words for component in components for i in range(len(component) - size + 1))
 
 
 def glob_match(path: str, pattern: str) -> bool:

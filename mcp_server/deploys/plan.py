@@ -33,7 +33,8 @@ async def plan_rollback(runtime: Runtime, deploy_id: str, at: datetime) -> Rollb
     metrics = runtime.metrics()
     window = TimeWindow.ending_at(at, timedelta(hours=1))
     queries = [
-        q.model_copy(update={"link": metrics.query_link(q.promql, window) if metrics else ""}) for q in plan.verification
+        q.model_copy(update={"link": metrics.query_link(q.promql, window) if metrics else ""})
+        for q in plan.verification
     ]
     notes = list(plan.notes) + ([f"changes unavailable: {errors[deploy.id]}"] if deploy.id in errors else [])
     plan = plan.model_copy(

@@ -31,9 +31,13 @@ class Target:
 def find_target(deploy: Deploy, history: Sequence[Deploy]) -> Target:
     """The last good version: the latest succeeded deploy of the service before this one, else its previous version."""
     earlier = [
-        d for d in history
-        if d.service == deploy.service and d.environment == deploy.environment and d.status == "succeeded"
-        and d.started_at < deploy.started_at and d.id != deploy.id
+        d
+        for d in history
+        if d.service == deploy.service
+        and d.environment == deploy.environment
+        and d.status == "succeeded"
+        and d.started_at < deploy.started_at
+        and d.id != deploy.id
     ]
     if earlier:
         last = max(earlier, key=lambda d: d.started_at)
@@ -45,8 +49,14 @@ def find_target(deploy: Deploy, history: Sequence[Deploy]) -> Target:
 def stacked_on_top(deploy: Deploy, history: Sequence[Deploy]) -> list[Deploy]:
     """Later deploys of the same service and environment, which a rollback would also undo."""
     return sorted(
-        (d for d in history if d.service == deploy.service and d.environment == deploy.environment
-         and d.started_at > deploy.started_at and d.status != "failed"),
+        (
+            d
+            for d in history
+            if d.service == deploy.service
+            and d.environment == deploy.environment
+            and d.started_at > deploy.started_at
+            and d.status != "failed"
+        ),
         key=lambda d: d.started_at,
     )
 
@@ -70,47 +80,82 @@ def commands_for(service: ServiceConfig, deploy: Deploy, target: Target) -> list
     if m.method == "kubectl":
         ref = f"deployment/{m.deployment or name} -n {m.namespace}"
         return [
-            RollbackCommand(command=f"kubectl rollout history {ref}", purpose=f"find the revision running {target.version or target.sha[:12]}"),
-            RollbackCommand(command=f"kubectl rollout undo {ref} --to-revision=<REVISION>", purpose="roll back to that revision"),
-            RollbackCommand(command=f"kubectl rollout status {ref} --timeout=15m", purpose="wait until every pod runs the old version"),
+            RollbackCommand(
+                command=f"kubectl rollout history {ref}",
+                purpose=f"find the revision running {target.version or target.sha[:12]}",
+            ),
+            RollbackCommand(
+                command=f"kubectl rollout undo {ref} --to-revision=<REVISION>", purpose="roll back to that revision"
+            ),
+            RollbackCommand(
+                command=f"kubectl rollout status {ref} --timeout=15m",
+                purpose="wait until every pod runs the old version",
+            ),
         ]
     if m.method == "helm":
         release = m.release or name
         return [
-            RollbackCommand(command=f"helm history {release} -n {m.namespace} --max 10", purpose=f"find the revision of {target.version}"),
-            RollbackCommand(command=f"helm rollback {release} <REVISION> -n {m.namespace} --wait --timeout 15m", purpose="roll back and wait"),
+            RollbackCommand(
+                command=f"helm history {release} -n {m.namespace} --max 10",
+                purpose=f"find the revision of {target.version}",
+            ),
+            RollbackCommand(
+                command=f"helm rollback {release} <REVISION> -n {m.namespace} --wait --timeout 15m",
+                purpose="roll back and wait",
+            ),
         ]
     if m.method == "argocd":
         app = m.app or name
         history_id = target.deploy_id.rsplit("#", 1)[1] if "#" in target.deploy_id else "<HISTORY_ID>"
         return [
-            RollbackCommand(command=f"argocd app set {app} --sync-policy none", purpose="stop auto-sync, or it re-applies the bad revision"),
-            RollbackCommand(command=f"argocd app history {app}", purpose=f"confirm the history id of {target.sha[:12] or target.version}"),
-            RollbackCommand(command=f"argocd app rollback {app} {history_id}", purpose="roll back to that history entry"),
+            RollbackCommand(
+                command=f"argocd app set {app} --sync-policy none",
+                purpose="stop auto-sync, or it re-applies the bad revision",
+            ),
+            RollbackCommand(
+                command=f"argocd app history {app}",
+                purpose=f"confirm the history id of {target.sha[:12] or target.version}",
+            ),
+            RollbackCommand(
+                command=f"argocd app rollback {app} {history_id}", purpose="roll back to that history entry"
+            ),
             RollbackCommand(command=f"argocd app wait {app} --health --timeout 900", purpose="wait until healthy"),
         ]
     if m.method == "github_workflow":
         run = target.deploy_id or "<RUN_ID>"
         return [
-            RollbackCommand(command=f"gh run rerun {run} --repo {deploy.repo or '<owner/repo>'}",
-                            purpose=f"re-run the deploy workflow run that shipped {target.sha[:12] or target.version}"),
-            RollbackCommand(command=f"gh run watch --repo {deploy.repo or '<owner/repo>'}", purpose="follow it to the end"),
+            RollbackCommand(
+                command=f"gh run rerun {run} --repo {deploy.repo or '<owner/repo>'}",
+                purpose=f"re-run the deploy workflow run that shipped {target.sha[:12] or target.version}",
+            ),
+            RollbackCommand(
+                command=f"gh run watch --repo {deploy.repo or '<owner/repo>'}", purpose="follow it to the end"
+            ),
         ]
     return [
-        RollbackCommand(command=f"git revert --no-edit {target.sha or '<PREVIOUS_SHA>'}..{deploy.sha or '<DEPLOYED_SHA>'}",
-                        purpose="revert the deployed commits, newest first"),
+        RollbackCommand(
+            command=f"git revert --no-edit {target.sha or '<PREVIOUS_SHA>'}..{deploy.sha or '<DEPLOYED_SHA>'}",
+            purpose="revert the deployed commits, newest first",
+        ),
         RollbackCommand(command=f"git push origin {m.branch}", purpose="ship the revert through the usual pipeline"),
     ]
 
 
-def assess_risk(deploy: Deploy, changes: ChangeSet | None, stacked: Sequence[Deploy], target: Target) -> tuple[str, list[str]]:
+def assess_risk(
+    deploy: Deploy, changes: ChangeSet | None, stacked: Sequence[Deploy], target: Target
+) -> tuple[str, list[str]]:
     """Low, medium or high, with every reason that raised it."""
     reasons: list[tuple[int, str]] = []
     files = changes.files if changes else []
     migrations = [f.path for f in files if f.category == "migration"]
     if migrations:
-        reasons.append((3, f"database migration in the change ({', '.join(migrations[:3])}): the old version may not "
-                           "read the new schema; check it is backward compatible or roll forward instead"))
+        reasons.append(
+            (
+                3,
+                f"database migration in the change ({', '.join(migrations[:3])}): the old version may not "
+                "read the new schema; check it is backward compatible or roll forward instead",
+            )
+        )
     if stacked:
         reasons.append((2, f"later deploys stacked on top would be undone too: {', '.join(d.id for d in stacked[:5])}"))
     deps = [f.path for f in files if f.category == "dependency"]
@@ -130,7 +175,9 @@ def assess_risk(deploy: Deploy, changes: ChangeSet | None, stacked: Sequence[Dep
     return ("high" if level >= 3 else "medium" if level == 2 else "low"), [text for _, text in reasons]
 
 
-def verification(signals: SignalsConfig, service: str, baseline: float | None) -> tuple[list[VerificationQuery], list[str]]:
+def verification(
+    signals: SignalsConfig, service: str, baseline: float | None
+) -> tuple[list[VerificationQuery], list[str]]:
     """Queries to watch after the rollback, with pass thresholds from the baseline, and abort criteria."""
     seconds = 300
     errors = build_query(signals, "errors", [service], range_seconds=seconds).promql
@@ -138,9 +185,14 @@ def verification(signals: SignalsConfig, service: str, baseline: float | None) -
     p99 = build_query(signals, "latency", [service], range_seconds=seconds, quantile=0.99).promql
     limit = max((baseline or 0.0) * 1.5, (baseline or 0.0) + 0.005)
     queries = [
-        VerificationQuery(name="error ratio", promql=f"({errors}) / ({requests})",
-                          pass_when=f"below {limit:.2%} for {VERIFY_MINUTES} min (baseline {_pct(baseline)})"),
-        VerificationQuery(name="latency p99", promql=p99, pass_when="back within 1.5x of its baseline (see query_latency)"),
+        VerificationQuery(
+            name="error ratio",
+            promql=f"({errors}) / ({requests})",
+            pass_when=f"below {limit:.2%} for {VERIFY_MINUTES} min (baseline {_pct(baseline)})",
+        ),
+        VerificationQuery(
+            name="latency p99", promql=p99, pass_when="back within 1.5x of its baseline (see query_latency)"
+        ),
     ]
     abort = [
         "the rollout stalls or fails (the status command does not finish)",

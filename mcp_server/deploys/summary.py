@@ -61,7 +61,8 @@ def render_plan(plan: RollbackPlan) -> str:
     """A rollback plan as a checklist for the responder to decide on."""
     d = plan.deploy
     lines = [
-        f"# Rollback plan (draft) for {d.id}: {plan.service} {d.version} -> {plan.target_version or plan.target_sha[:12]}",
+        f"# Rollback plan (draft) for {d.id}: {plan.service} {d.version} -> "
+        f"{plan.target_version or plan.target_sha[:12]}",
         "Nothing has been executed. Run these yourself if you decide to roll back.",
         f"Risk **{plan.risk}**: " + "; ".join(plan.risk_reasons),
         f"Expected duration: {_minutes(plan.expected_duration_minutes)} ({plan.duration_basis}). "

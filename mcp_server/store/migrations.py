@@ -281,5 +281,3 @@ def _apply(
                 adapter="store",
             ) from exc
         raise
-
-

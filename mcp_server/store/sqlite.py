@@ -104,8 +104,15 @@ class SqliteIncidentStore(SqliteSync, SqliteDrafts):
         with self._write() as conn:
             cursor = conn.execute(
                 f"INSERT INTO incidents ({_INCIDENT_COLUMNS}) VALUES (NULL, ?, ?, 'open', ?, ?, ?, ?, ?)",
-                (draft.title, draft.severity, draft.suspected_service, to_db_time(draft.impact_started_at),
-                 to_db_time(draft.declared_at), draft.declared_by, to_db_time(now)),
+                (
+                    draft.title,
+                    draft.severity,
+                    draft.suspected_service,
+                    to_db_time(draft.impact_started_at),
+                    to_db_time(draft.declared_at),
+                    draft.declared_by,
+                    to_db_time(now),
+                ),
             )
             number = int(cursor.lastrowid or 0)
             _insert_event(conn, number, declared, now)

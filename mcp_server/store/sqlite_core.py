@@ -194,8 +194,18 @@ def insert_event(conn: sqlite3.Connection, number: int, entry: TimelineEntry, no
     """Insert one event row and return its id (no dedup check: the caller holds the write lock)."""
     cursor = conn.execute(
         f"INSERT INTO timeline_events ({INSERT_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (number, to_db_time(entry.occurred_at or now), to_db_time(now), entry.source, entry.kind, entry.actor,
-         entry.text, entry.link, entry.source_id, dumps(entry.details)),
+        (
+            number,
+            to_db_time(entry.occurred_at or now),
+            to_db_time(now),
+            entry.source,
+            entry.kind,
+            entry.actor,
+            entry.text,
+            entry.link,
+            entry.source_id,
+            dumps(entry.details),
+        ),
     )
     return int(cursor.lastrowid or 0)
 
@@ -208,7 +218,9 @@ def touch(conn: sqlite3.Connection, number: int, now: datetime) -> None:
 
 def fetch_event(conn: sqlite3.Connection, event_id: int) -> TimelineEvent:
     """The stored event with this id (it must exist)."""
-    return event_from_row(conn.execute(f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE id = ?", (event_id,)).fetchone())
+    return event_from_row(
+        conn.execute(f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE id = ?", (event_id,)).fetchone()
+    )
 
 
 def optional_time(text: str | None) -> datetime | None:

@@ -48,14 +48,25 @@ class SqliteDrafts(SqliteBase):
             cursor = conn.execute(
                 f"INSERT INTO drafts ({_DRAFT_COLUMNS}) "
                 "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', NULL, NULL)",
-                (number, draft_in.audience, draft_in.channel, draft_in.subject, draft_in.body,
-                 draft_in.public_state, dumps(draft_in.components), dumps(draft_in.facts),
-                 dumps(draft_in.findings), draft_in.token_hash, to_db_time(now), draft_in.created_by),
+                (
+                    number,
+                    draft_in.audience,
+                    draft_in.channel,
+                    draft_in.subject,
+                    draft_in.body,
+                    draft_in.public_state,
+                    dumps(draft_in.components),
+                    dumps(draft_in.facts),
+                    dumps(draft_in.findings),
+                    draft_in.token_hash,
+                    to_db_time(now),
+                    draft_in.created_by,
+                ),
             )
             return _fetch(conn, int(cursor.lastrowid or 0))
 
     def get_draft(self, draft_id: str, incident_id: str | None = None) -> Draft:
-        """The draft; unknown (or of another incident, when ``incident_id`` is given) -> NotFoundError with recent ids."""
+        """The draft; unknown (or of another incident, when ``incident_id`` is given): NotFoundError, recent ids."""
         with self._read() as conn:
             number = _require_draft(conn, draft_id, incident_id)
             return _fetch(conn, number)
@@ -63,7 +74,9 @@ class SqliteDrafts(SqliteBase):
     def list_drafts(self, incident_id: str, audience: Audience | None = None) -> list[Draft]:
         """The incident's drafts, oldest first, optionally of one audience."""
         if audience is not None and audience not in AUDIENCES:
-            raise QueryError(f"unknown audience {audience!r}", adapter="store", hint=f"Use one of: {', '.join(AUDIENCES)}.")
+            raise QueryError(
+                f"unknown audience {audience!r}", adapter="store", hint=f"Use one of: {', '.join(AUDIENCES)}."
+            )
         where, params = (" AND audience = ?", [audience]) if audience else ("", [])
         with self._read() as conn:
             number = require_incident(conn, incident_id)

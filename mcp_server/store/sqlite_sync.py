@@ -79,8 +79,15 @@ class SqliteSync(SqliteBase):
             conn.execute(
                 "UPDATE timeline_events SET kind = ?, text = ?, actor = ?, link = ?, details = ?, deleted_at = NULL, "
                 "edited_at = ? WHERE id = ?",
-                (entry.kind, entry.text, entry.actor, entry.link, dumps(entry.details),
-                 to_db_time(when) if edited else row["edited_at"], row["id"]),
+                (
+                    entry.kind,
+                    entry.text,
+                    entry.actor,
+                    entry.link,
+                    dumps(entry.details),
+                    to_db_time(when) if edited else row["edited_at"],
+                    row["id"],
+                ),
             )
             touch(conn, number, now)
             return fetch_event(conn, row["id"]), "updated"
@@ -105,8 +112,9 @@ class SqliteSync(SqliteBase):
             raise QueryError(f"event_id must be an integer, got {event_id!r}", adapter="store")
         with self._read() as conn:
             if conn.execute("SELECT 1 FROM timeline_events WHERE id = ?", (event_id,)).fetchone() is None:
-                raise NotFoundError(f"no timeline event {event_id}", adapter="store",
-                                    hint="Event ids come from get_timeline.")
+                raise NotFoundError(
+                    f"no timeline event {event_id}", adapter="store", hint="Event ids come from get_timeline."
+                )
             rows = conn.execute(
                 f"SELECT {_REVISION_COLUMNS} FROM event_revisions WHERE event_id = ? ORDER BY id", (event_id,)
             ).fetchall()
@@ -124,8 +132,9 @@ class SqliteSync(SqliteBase):
     def set_cursor(self, incident_id: str, source: str, cursor: str) -> None:
         """Remember ``cursor`` (opaque to the store: one line, 1-1000 characters) for (incident, source)."""
         if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH or "\n" in cursor:
-            raise QueryError(f"cursor must be one line of 1-{MAX_CURSOR_LENGTH} characters, got {cursor!r}",
-                             adapter="store")
+            raise QueryError(
+                f"cursor must be one line of 1-{MAX_CURSOR_LENGTH} characters, got {cursor!r}", adapter="store"
+            )
         if not isinstance(source, str) or not source.strip():
             raise QueryError(f"source must name the source, got {source!r}", adapter="store")
         now = self._now()
@@ -133,12 +142,13 @@ class SqliteSync(SqliteBase):
             number = require_incident(conn, incident_id)
             conn.execute(
                 "INSERT INTO sync_cursors (incident, source, cursor, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (incident, source) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                "ON CONFLICT (incident, source) DO UPDATE SET "
+                "cursor = excluded.cursor, updated_at = excluded.updated_at",
                 (number, source, cursor, to_db_time(now)),
             )
 
     def record_inbox_alerts(self, alerts: Iterable[InboxAlertIn]) -> int:
-        """Store alert notifications in the inbox, once per (fingerprint, status, starts_at, ends_at); how many were new."""
+        """Store alert notifications once per (fingerprint, status, starts_at, ends_at); return how many were new."""
         items = list(alerts)
         now = to_db_time(self._now())
         added = 0
@@ -147,16 +157,25 @@ class SqliteSync(SqliteBase):
                 cursor = conn.execute(
                     f"INSERT INTO alert_inbox ({_INBOX_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (fingerprint, status, starts_at, ends_at) DO NOTHING",
-                    (alert.fingerprint, alert.status, alert.name, dumps(alert.labels), dumps(alert.annotations),
-                     to_db_time(alert.starts_at), to_db_time(alert.ends_at) if alert.ends_at else "",
-                     alert.generator_url, alert.receiver, alert.group_key, alert.external_url, now),
+                    (
+                        alert.fingerprint,
+                        alert.status,
+                        alert.name,
+                        dumps(alert.labels),
+                        dumps(alert.annotations),
+                        to_db_time(alert.starts_at),
+                        to_db_time(alert.ends_at) if alert.ends_at else "",
+                        alert.generator_url,
+                        alert.receiver,
+                        alert.group_key,
+                        alert.external_url,
+                        now,
+                    ),
                 )
                 added += cursor.rowcount
         return added
 
-    def list_inbox_alerts(
-        self, start: datetime, end: datetime, limit: int = MAX_TIMELINE_LIMIT
-    ) -> list[InboxAlert]:
+    def list_inbox_alerts(self, start: datetime, end: datetime, limit: int = MAX_TIMELINE_LIMIT) -> list[InboxAlert]:
         """Inbox notifications whose [starts_at, ends_at] overlaps [start, end] (still firing: no end), by start."""
         check_window(start, end)
         check_limit(limit, MAX_TIMELINE_LIMIT)

@@ -53,7 +53,13 @@ def _duration(start: datetime, end: datetime) -> str:
 
 
 def fired_entry(
-    name: str, labels: dict[str, str], summary: str, fingerprint: str, starts_at: datetime, link: str, service_label: str
+    name: str,
+    labels: dict[str, str],
+    summary: str,
+    fingerprint: str,
+    starts_at: datetime,
+    link: str,
+    service_label: str,
 ) -> TimelineEntry:
     """The ``alert_fired`` event of one alert firing since ``starts_at``."""
     service = labels.get(service_label, "")
@@ -70,12 +76,21 @@ def fired_entry(
 
 
 def resolved_entry(
-    name: str, labels: dict[str, str], fingerprint: str, starts_at: datetime, ends_at: datetime, link: str,
+    name: str,
+    labels: dict[str, str],
+    fingerprint: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    link: str,
     service_label: str,
 ) -> TimelineEntry:
     """The ``alert_resolved`` event of one alert that fired at ``starts_at`` and ended at ``ends_at``."""
     service = labels.get(service_label, "")
-    text = f"{name or 'alert'} resolved" + (f" on {service}" if service else "") + f" after {_duration(starts_at, ends_at)}"
+    text = (
+        f"{name or 'alert'} resolved"
+        + (f" on {service}" if service else "")
+        + f" after {_duration(starts_at, ends_at)}"
+    )
     return TimelineEntry(
         source=ALERT_SOURCE,
         kind="alert_resolved",
@@ -84,7 +99,9 @@ def resolved_entry(
         link=safe_link(link),
         source_id=f"{fingerprint}:{iso_utc(starts_at)}:resolved",
         details={
-            "fingerprint": fingerprint, "starts_at": iso_utc(starts_at), "ends_at": iso_utc(ends_at),
+            "fingerprint": fingerprint,
+            "starts_at": iso_utc(starts_at),
+            "ends_at": iso_utc(ends_at),
             "labels": dict(labels),
         },
     )
@@ -94,16 +111,31 @@ def inbox_entry(alert: InboxAlert, service_label: str = DEFAULT_SERVICE_LABEL) -
     """One webhook notification as its event: fired, or resolved (at endsAt, else when it was received)."""
     name = alert.name or alert.labels.get("alertname", "")
     if alert.status == "firing":
-        return fired_entry(name, alert.labels, _summary(alert.annotations), alert.fingerprint, alert.starts_at,
-                           alert.generator_url, service_label)
-    return resolved_entry(name, alert.labels, alert.fingerprint, alert.starts_at, alert.ends_at or alert.received_at,
-                          alert.generator_url, service_label)
+        return fired_entry(
+            name,
+            alert.labels,
+            _summary(alert.annotations),
+            alert.fingerprint,
+            alert.starts_at,
+            alert.generator_url,
+            service_label,
+        )
+    return resolved_entry(
+        name,
+        alert.labels,
+        alert.fingerprint,
+        alert.starts_at,
+        alert.ends_at or alert.received_at,
+        alert.generator_url,
+        service_label,
+    )
 
 
 def polled_entry(alert: Alert, service_label: str = DEFAULT_SERVICE_LABEL) -> TimelineEntry:
     """An alert an alert source holds now as its event (resolved when its end has passed)."""
     fingerprint = fingerprint_of(alert.fingerprint, alert.labels)
     if alert.state == "resolved" and alert.ends_at is not None:
-        return resolved_entry(alert.name, alert.labels, fingerprint, alert.starts_at, alert.ends_at, alert.link,
-                              service_label)
+        return resolved_entry(
+            alert.name, alert.labels, fingerprint, alert.starts_at, alert.ends_at, alert.link, service_label
+        )
     return fired_entry(alert.name, alert.labels, alert.summary, fingerprint, alert.starts_at, alert.link, service_label)

@@ -89,16 +89,18 @@ def message_entry(source: str, message: ChatMessage, settings: TimelineConfig) -
         details["thread_ts"] = message.thread_ts
     if reasons:
         details["highlighted"] = reasons
-    return TimelineEntry.model_validate({
-        "source": source,
-        "kind": "highlight" if reasons else "message",
-        "text": clean_text(message.text, "(message without text)"),
-        "occurred_at": message.posted_at,
-        "actor": one_line(message.user),
-        "link": safe_link(message.link),
-        "source_id": f"{message.channel}:{message.ts}",
-        "details": details,
-    })
+    return TimelineEntry.model_validate(
+        {
+            "source": source,
+            "kind": "highlight" if reasons else "message",
+            "text": clean_text(message.text, "(message without text)"),
+            "occurred_at": message.posted_at,
+            "actor": one_line(message.user),
+            "link": safe_link(message.link),
+            "source_id": f"{message.channel}:{message.ts}",
+            "details": details,
+        }
+    )
 
 
 def read_plan(cursor: str | None, window_start: datetime) -> tuple[datetime, str | None]:

@@ -28,16 +28,18 @@ def deploy_entry(source: str, deploy: Deploy) -> TimelineEntry:
         value = getattr(deploy, key)
         if value:
             details[key] = value
-    return TimelineEntry.model_validate({
-        "source": source,
-        "kind": "rollback" if deploy.status == "rolled_back" else "deploy",
-        "text": clean_text(f"Deploy of {what}{where} {_WORDS[deploy.status]}{back}{detail}"),
-        "occurred_at": occurred,
-        "actor": one_line(deploy.author),
-        "link": safe_link(deploy.link),
-        "source_id": f"{deploy.id}:{deploy.status}"[:500],
-        "details": details,
-    })
+    return TimelineEntry.model_validate(
+        {
+            "source": source,
+            "kind": "rollback" if deploy.status == "rolled_back" else "deploy",
+            "text": clean_text(f"Deploy of {what}{where} {_WORDS[deploy.status]}{back}{detail}"),
+            "occurred_at": occurred,
+            "actor": one_line(deploy.author),
+            "link": safe_link(deploy.link),
+            "source_id": f"{deploy.id}:{deploy.status}"[:500],
+            "details": details,
+        }
+    )
 
 
 def wanted(deploy: Deploy, environments: list[str]) -> bool:

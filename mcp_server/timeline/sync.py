@@ -121,7 +121,9 @@ async def _sync_chat(runtime: Runtime, incident_id: str, adapter: Any, channel: 
         await _call(write_entries, store, incident_id, entries, tally)
         if passed is None:
             complete = read_is_complete(adapter, messages)
-            await _call(flag_deleted, store, incident_id, source, channel, read_from, messages, complete, window.end, tally)
+            await _call(
+                flag_deleted, store, incident_id, source, channel, read_from, messages, complete, window.end, tally
+            )
         newer = later_cursor(cursor, returned)
         if newer is not None and newer != cursor:
             await _call(store.set_cursor, incident_id, key, newer)
@@ -132,8 +134,15 @@ async def _sync_chat(runtime: Runtime, incident_id: str, adapter: Any, channel: 
 
 
 def flag_deleted(
-    store: Any, incident_id: str, source: str, channel: str, read_from: datetime, messages: Sequence[Any],
-    complete: bool, now: datetime, tally: Tally,
+    store: Any,
+    incident_id: str,
+    source: str,
+    channel: str,
+    read_from: datetime,
+    messages: Sequence[Any],
+    complete: bool,
+    now: datetime,
+    tally: Tally,
 ) -> None:
     """Flag the stored messages this read proves deleted (``chat.vanished``), noticed at ``now``."""
     stored, _ = store.get_timeline(incident_id, sources=[source], start=read_from, limit=MAX_TIMELINE_LIMIT)
@@ -156,7 +165,9 @@ async def _sync_inbox(runtime: Runtime, incident: Incident, window: TimeWindow, 
     return SourceSync(**base, status="ok", detail=detail, **tally.counts)
 
 
-async def _sync_polled(runtime: Runtime, incident: Incident, adapter: Any, window: TimeWindow, label: str) -> SourceSync:
+async def _sync_polled(
+    runtime: Runtime, incident: Incident, adapter: Any, window: TimeWindow, label: str
+) -> SourceSync:
     """Alerts an alert source holds now (a fallback for missed notifications); known events are left alone."""
     base: dict[str, Any] = {"source": adapter.name, "capability": "alerts", "read_from": window.start}
     tally = Tally()
@@ -164,8 +175,10 @@ async def _sync_polled(runtime: Runtime, incident: Incident, adapter: Any, windo
         with anyio.fail_after(SOURCE_DEADLINE_S):
             alerts = await adapter.list_alerts(window.end)
         matched = [
-            a for a in alerts
-            if a.starts_at <= window.end and (a.ends_at is None or a.ends_at >= window.start)
+            a
+            for a in alerts
+            if a.starts_at <= window.end
+            and (a.ends_at is None or a.ends_at >= window.start)
             and alert_matches(a.labels, incident.suspected_service, label)
         ]
         entries: Pending = [(polled_entry(a, label), None) for a in matched]

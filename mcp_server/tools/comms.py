@@ -30,7 +30,9 @@ class PostConfirmation(BaseModel):
     confirmed_by: str = Field(default="", description="Your name, for the incident record")
 
 
-async def ask_to_post(draft_id: str, ctx: Context, confirmation_token: str | None = None) -> Elicit[PostConfirmation] | PostConfirmation:
+async def ask_to_post(
+    draft_id: str, ctx: Context, confirmation_token: str | None = None
+) -> Elicit[PostConfirmation] | PostConfirmation:
     """Ask the responder with a form, unless they already confirmed with the draft's token."""
     if confirmation_token:
         return PostConfirmation(confirm=True)
@@ -39,8 +41,9 @@ async def ask_to_post(draft_id: str, ctx: Context, confirmation_token: str | Non
         return PostConfirmation(confirm=False)  # no form: the tool explains the token path
     draft = await anyio.to_thread.run_sync(runtime_of(ctx).store.get_draft, draft_id)
     preview = draft.body if len(draft.body) <= 1500 else draft.body[:1500] + "\n…"
-    return Elicit(f"Post {draft.audience.replace('_', ' ')} draft {draft.id} to {draft.channel}?\n\n{preview}",
-                  PostConfirmation)
+    return Elicit(
+        f"Post {draft.audience.replace('_', ' ')} draft {draft.id} to {draft.channel}?\n\n{preview}", PostConfirmation
+    )
 
 
 Confirmation = Annotated[ElicitationResult[PostConfirmation], Resolve(ask_to_post)]
@@ -57,9 +60,13 @@ class Schedule(Model):
 async def draft_communications(
     ctx: Context,
     incident_id: IncidentId,
-    customer_impact: Annotated[str, Field(min_length=1, max_length=500, description="What customers notice, in plain words")],
+    customer_impact: Annotated[
+        str, Field(min_length=1, max_length=500, description="What customers notice, in plain words")
+    ],
     state: Literal["investigating", "identified", "monitoring", "resolved"] = "investigating",
-    components: Annotated[dict[str, ComponentStatus] | None, Field(description="Public component -> status; default from triage")] = None,
+    components: Annotated[
+        dict[str, ComponentStatus] | None, Field(description="Public component -> status; default from triage")
+    ] = None,
     workaround: str = "",
     cause: Annotated[str, Field(description="Shown to customers only from 'identified' on")] = "",
     eta: Annotated[str, Field(description="A resolution time to announce; needs eta_basis")] = "",
@@ -70,10 +77,17 @@ async def draft_communications(
 ) -> DraftSet:
     """Draft the status page update, internal chat update, executive email (when the severity policy says so)
     and support brief from one set of facts. Customer-facing drafts are checked for internal names, hosts, IPs,
-    secrets, blame and unfounded times. Nothing is posted: show the drafts, then use post_status/post_chat/send_email."""
+    secrets, blame and unfounded times. Nothing is posted: show the drafts, then post_status/post_chat/send_email."""
     runtime = runtime_of(ctx)
-    fields = {"state": state, "workaround": workaround, "cause": cause, "eta": eta, "eta_basis": eta_basis,
-              "investigating": investigating or [], "owners": owners or {}}
+    fields = {
+        "state": state,
+        "workaround": workaround,
+        "cause": cause,
+        "eta": eta,
+        "eta_basis": eta_basis,
+        "investigating": investigating or [],
+        "owners": owners or {},
+    }
     if components is not None:
         fields["components"] = components
     with tool_errors("drafting"):
@@ -82,8 +96,14 @@ async def draft_communications(
         return await draft_for_incident(runtime, incident, customer_impact, result, **fields)
 
 
-async def _post(ctx: Context, draft_id: str, channel: Channel, confirmed_by: str, token: str | None,
-                answer: ElicitationResult[PostConfirmation]) -> PostOutcome:
+async def _post(
+    ctx: Context,
+    draft_id: str,
+    channel: Channel,
+    confirmed_by: str,
+    token: str | None,
+    answer: ElicitationResult[PostConfirmation],
+) -> PostOutcome:
     runtime = runtime_of(ctx)
     with tool_errors(f"posting {draft_id}"):
         draft = await anyio.to_thread.run_sync(runtime.store.get_draft, draft_id)
@@ -101,27 +121,44 @@ async def _post(ctx: Context, draft_id: str, channel: Channel, confirmed_by: str
 
 def _not_confirmed(action: str, draft_id: str) -> str:
     if action == "accept":
-        return (f"{draft_id} was not posted: this client shows no confirmation form. Show the draft to the "
-                "responder; if they approve, call again with its confirmation_token and confirmed_by.")
+        return (
+            f"{draft_id} was not posted: this client shows no confirmation form. Show the draft to the "
+            "responder; if they approve, call again with its confirmation_token and confirmed_by."
+        )
     return f"{draft_id} was not posted: the responder answered {action}."
 
 
-async def post_status(ctx: Context, draft_id: DraftId, answer: Confirmation, confirmed_by: ConfirmedBy = "",
-                      confirmation_token: Token = None) -> PostOutcome:
+async def post_status(
+    ctx: Context,
+    draft_id: DraftId,
+    answer: Confirmation,
+    confirmed_by: ConfirmedBy = "",
+    confirmation_token: Token = None,
+) -> PostOutcome:
     """Post a status page draft (Statuspage API, or the static page) after the responder confirms. Off unless
     comms.writes.status_page is true. Posting the same draft twice posts once."""
     return await _post(ctx, draft_id, "status_page", confirmed_by, confirmation_token, answer)
 
 
-async def post_chat(ctx: Context, draft_id: DraftId, answer: Confirmation, confirmed_by: ConfirmedBy = "",
-                    confirmation_token: Token = None) -> PostOutcome:
+async def post_chat(
+    ctx: Context,
+    draft_id: DraftId,
+    answer: Confirmation,
+    confirmed_by: ConfirmedBy = "",
+    confirmation_token: Token = None,
+) -> PostOutcome:
     """Post an internal chat draft to the incident channel after the responder confirms. Off unless
     comms.writes.chat is true. Posting the same draft twice posts once."""
     return await _post(ctx, draft_id, "chat", confirmed_by, confirmation_token, answer)
 
 
-async def send_email(ctx: Context, draft_id: DraftId, answer: Confirmation, confirmed_by: ConfirmedBy = "",
-                     confirmation_token: Token = None) -> PostOutcome:
+async def send_email(
+    ctx: Context,
+    draft_id: DraftId,
+    answer: Confirmation,
+    confirmed_by: ConfirmedBy = "",
+    confirmation_token: Token = None,
+) -> PostOutcome:
     """Send the executive email draft after the responder confirms. Off unless comms.writes.email is true.
     Sending the same draft twice sends once."""
     return await _post(ctx, draft_id, "exec_email", confirmed_by, confirmation_token, answer)
@@ -133,7 +170,9 @@ async def comms_schedule(ctx: Context, incident_id: IncidentId) -> Schedule:
     with tool_errors("reading the schedule"):
         drafts = await anyio.to_thread.run_sync(runtime.store.list_drafts, incident_id)
     now = runtime.reference_time()
-    return Schedule(incident_id=incident_id, now=now, audiences=due_updates(drafts, runtime.config.comms.update_every_minutes, now))
+    return Schedule(
+        incident_id=incident_id, now=now, audiences=due_updates(drafts, runtime.config.comms.update_every_minutes, now)
+    )
 
 
 def due_updates(drafts: list, every: dict[str, int], now: datetime) -> dict[str, dict[str, str | bool | None]]:  # noqa: ANN001
@@ -147,9 +186,13 @@ def due_updates(drafts: list, every: dict[str, int], now: datetime) -> dict[str,
             "last_posted_at": last.isoformat().replace("+00:00", "Z") if last else None,
             "next_due_at": due.isoformat().replace("+00:00", "Z") if due else None,
             "overdue": bool(due and due < now),
-            "reminder": (f"{audience.replace('_', ' ')} update overdue since {due:%H:%M} UTC" if due and due < now
-                         else f"next {audience.replace('_', ' ')} update by {due:%H:%M} UTC" if due
-                         else f"no {audience.replace('_', ' ')} update posted yet"),
+            "reminder": (
+                f"{audience.replace('_', ' ')} update overdue since {due:%H:%M} UTC"
+                if due and due < now
+                else f"next {audience.replace('_', ' ')} update by {due:%H:%M} UTC"
+                if due
+                else f"no {audience.replace('_', ' ')} update posted yet"
+            ),
         }
     return plan
 
@@ -158,7 +201,10 @@ def register(mcp: MCPServer) -> None:
     """Add the communication tools to ``mcp``."""
     record_tool(mcp, "Draft communications", idempotent=False)(draft_communications)
     post = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
-    for tool, title in ((post_status, "Post to the status page"), (post_chat, "Post to the incident channel"),
-                        (send_email, "Send the executive email")):
+    for tool, title in (
+        (post_status, "Post to the status page"),
+        (post_chat, "Post to the incident channel"),
+        (send_email, "Send the executive email"),
+    ):
         mcp.tool(title=title, annotations=post)(tool)
     read_only_tool(mcp, "Communication schedule", open_world=False)(comms_schedule)

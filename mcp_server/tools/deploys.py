@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Annotated
 
 import anyio
@@ -52,8 +51,9 @@ async def get_deploy_changes(ctx: Context, deploy_id: DeployId, at: TimeArg = "n
     changes, errors, _ = await fetch_changes(runtime, [deploy])
     found = changes.get(deploy.id)
     if found is None:
-        return DeployChanges(deploy=deploy, changes=None, truncated=False, error=errors.get(deploy.id, ""),
-                             data_note=runtime.data_note)
+        return DeployChanges(
+            deploy=deploy, changes=None, truncated=False, error=errors.get(deploy.id, ""), data_note=runtime.data_note
+        )
     files, cut = cap(found.files, MAX_FILES)
     return DeployChanges(
         deploy=deploy,
@@ -84,11 +84,15 @@ async def rank_deploys(
             await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
         ranking = await correlate(runtime, moment, names, start)
         if incident_id:
-            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, ranking_entry(ranking, runtime.reference_time()))
+            await anyio.to_thread.run_sync(
+                runtime.store.append_event, incident_id, ranking_entry(ranking, runtime.reference_time())
+            )
     return ranking
 
 
-async def rollback_plan(ctx: Context, deploy_id: DeployId, at: TimeArg = "now", incident_id: IncidentArg = None) -> RollbackPlan:
+async def rollback_plan(
+    ctx: Context, deploy_id: DeployId, at: TimeArg = "now", incident_id: IncidentArg = None
+) -> RollbackPlan:
     """A DRAFT plan to roll back one deploy: target version, exact commands, expected duration, risk with
     reasons, verification queries and abort criteria. Executes nothing; the responder decides."""
     runtime = runtime_of(ctx)
@@ -99,8 +103,11 @@ async def rollback_plan(ctx: Context, deploy_id: DeployId, at: TimeArg = "now", 
         plan = await plan_rollback(runtime, deploy_id, moment)
         if incident_id:
             entry = TimelineEntry(
-                source="firstfifteen", kind="rollback_plan", actor="firstfifteen",
-                text=f"rollback plan drafted for {plan.deploy.id} ({plan.service} -> {plan.target_version}), risk {plan.risk}",
+                source="firstfifteen",
+                kind="rollback_plan",
+                actor="firstfifteen",
+                text=f"rollback plan drafted for {plan.deploy.id} ({plan.service} -> {plan.target_version}), "
+                f"risk {plan.risk}",
                 details={"deploy_id": plan.deploy.id, "risk": plan.risk, "target": plan.target_version},
             )
             await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, entry)
@@ -116,7 +123,11 @@ def ranking_entry(ranking: Ranking, occurred_at: datetime | None = None) -> Time
         else f"deploy ranking: no deploy implicated ({ranking.verdict_reason})"
     )
     return TimelineEntry(
-        source="firstfifteen", kind="deploy_ranking", actor="firstfifteen", text=text, occurred_at=occurred_at,
+        source="firstfifteen",
+        kind="deploy_ranking",
+        actor="firstfifteen",
+        text=text,
+        occurred_at=occurred_at,
         details={
             "onset": ranking.onset.isoformat(),
             "verdict": ranking.verdict,

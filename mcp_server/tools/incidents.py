@@ -99,7 +99,9 @@ async def append_timeline(
     ctx: Context,
     incident_id: IncidentId,
     text: Annotated[str, Field(min_length=1, max_length=10_000)],
-    kind: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="e.g. note, finding, action, decision")] = "note",
+    kind: Annotated[
+        str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="e.g. note, finding, action, decision")
+    ] = "note",
     occurred_at: Annotated[str, Field(description="When it happened: 'now', 'now-5m', RFC3339")] = "now",
     actor: Annotated[str, Field(max_length=100)] = "",
     dedup_key: Annotated[str | None, Field(max_length=200, description="Same key again adds nothing")] = None,

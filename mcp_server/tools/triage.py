@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 import anyio
@@ -90,7 +89,9 @@ async def triage(
             await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
         result = await run_triage(runtime, moment, names, progress)
         if incident_id:
-            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, triage_entry(result, runtime.reference_time()))
+            await anyio.to_thread.run_sync(
+                runtime.store.append_event, incident_id, triage_entry(result, runtime.reference_time())
+            )
     return result
 
 
@@ -138,7 +139,9 @@ async def _signal_result(
         baselines=baseline_windows(plan),
         rows=rows,
         truncated=truncated,
-        hint=f"Only the first {MAX_ROWS} services (degraded first); pass services=[...] to narrow." if truncated else "",
+        hint=f"Only the first {MAX_ROWS} services (degraded first); pass services=[...] to narrow."
+        if truncated
+        else "",
         query_links={k: v for k, v in collected.links.items() if v},
         sources=collected.statuses,
         data_note=runtime.data_note,
@@ -193,4 +196,3 @@ def triage_entry(result: TriageResult, occurred_at: datetime | None = None) -> T
             "sources_not_ok": [f"{s.source}/{s.capability}: {s.status}" for s in result.sources if s.status != "ok"],
         },
     )
-

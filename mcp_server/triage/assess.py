@@ -108,7 +108,8 @@ def _undegraded_status(obs: Observation, policy: TriageConfig, reasons: list[str
         had = baseline_of([obs.value("requests", m) for m in CYCLIC])
         reasons.append(
             f"no request data now (had {had:.3g} req/s at this time on previous days): down, or no longer scraped?"
-            if had else "no request data in any window: check the service label in the signals config"
+            if had
+            else "no request data in any window: check the service label in the signals config"
         )
         return "unknown"
     if requests_now < policy.min_requests:

@@ -99,9 +99,7 @@ class _Tracker:
         self.by_source: dict[tuple[str, str], SourceStatus] = {}
         self.errors: dict[object, str] = {}
 
-    async def run(
-        self, source: str, capability: str, call: Callable[[], Awaitable[T]], key: object = None
-    ) -> T | None:
+    async def run(self, source: str, capability: str, call: Callable[[], Awaitable[T]], key: object = None) -> T | None:
         started = time.monotonic()
         remaining = self.deadline - started
         status, detail, result = "ok", "", None
@@ -157,7 +155,9 @@ async def collect(
     ``signals`` and ``capabilities`` narrow the work for the single-purpose tools.
     """
     policy = runtime.config.triage
-    tracker = _Tracker(progress, _count_work(runtime, signals, capabilities), time.monotonic() + policy.deadline_seconds)
+    tracker = _Tracker(
+        progress, _count_work(runtime, signals, capabilities), time.monotonic() + policy.deadline_seconds
+    )
     out = Collected()
     jobs = [_metrics(runtime, plan, services, tracker, out, signals)] if "metrics" in capabilities else []
     if "health" in capabilities:
@@ -171,7 +171,9 @@ async def collect(
     await asyncio.gather(*jobs)
     out.statuses = list(tracker.by_source.values())
     if runtime.metrics() is None and "metrics" in capabilities:
-        out.statuses.append(SourceStatus(source="-", capability="metrics", status="skipped", detail="no metrics source"))
+        out.statuses.append(
+            SourceStatus(source="-", capability="metrics", status="skipped", detail="no metrics source")
+        )
     return out
 
 
@@ -181,7 +183,9 @@ def _count_work(runtime: Runtime, signals: tuple[str, ...], capabilities: tuple[
     return (metrics if "metrics" in capabilities else 0) + others
 
 
-def _query(runtime: Runtime, signal: str, services: list[str], seconds: int, quantile: float | None = None) -> SignalQuery:
+def _query(
+    runtime: Runtime, signal: str, services: list[str], seconds: int, quantile: float | None = None
+) -> SignalQuery:
     return build_query(runtime.config.signals, signal, services, range_seconds=seconds, quantile=quantile)  # type: ignore[arg-type]
 
 
@@ -239,7 +243,9 @@ async def collect_details(
     if source is None or not degraded:
         return out
     kinds = ("route_errors", "route_requests") if error_degraded else ()
-    tracker = _Tracker(progress, len(SPARK_SIGNALS) + len(kinds), time.monotonic() + runtime.config.triage.deadline_seconds / 2)
+    tracker = _Tracker(
+        progress, len(SPARK_SIGNALS) + len(kinds), time.monotonic() + runtime.config.triage.deadline_seconds / 2
+    )
     at, seconds = plan.moments[NOW]
 
     async def series(name: str) -> None:
@@ -262,7 +268,9 @@ async def collect_details(
     return out
 
 
-async def _health(runtime: Runtime, adapter: Any, plan: Plan, services: list[str], tracker: _Tracker, out: Collected) -> None:
+async def _health(
+    runtime: Runtime, adapter: Any, plan: Plan, services: list[str], tracker: _Tracker, out: Collected
+) -> None:
     chosen = set(services)
     targets = [
         HealthTarget(service=s.name, url=s.health_url, expected_status=s.health_expected_status)

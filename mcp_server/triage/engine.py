@@ -69,7 +69,9 @@ def baseline_windows(plan: Plan) -> dict[str, TimeWindow]:
     return {m: _moment_window(plan, m) for m in MOMENTS[1:]}
 
 
-def build_observations(runtime: Runtime, plan: Plan, collected: Collected, services: list[str]) -> dict[str, Observation]:
+def build_observations(
+    runtime: Runtime, plan: Plan, collected: Collected, services: list[str]
+) -> dict[str, Observation]:
     """Sort the per-signal answers into one Observation per service."""
     label = runtime.config.signals.service_label
     seconds = {moment: float(width) for moment, (_, width) in plan.moments.items()}
@@ -117,9 +119,7 @@ def _add_routes(runtime: Runtime, observations: dict[str, Observation], routes: 
     service_label, route_label = runtime.config.signals.service_label, runtime.config.signals.route_label
 
     def by_key(samples: list[Sample]) -> dict[tuple[str, str], float]:
-        return {
-            (s.labels.get(service_label, ""), s.labels.get(route_label, "")): s.value or 0.0 for s in samples
-        }
+        return {(s.labels.get(service_label, ""), s.labels.get(route_label, "")): s.value or 0.0 for s in samples}
 
     errors, requests = by_key(routes.routes.get("route_errors", [])), by_key(routes.routes.get("route_requests", []))
     for (service, route), value in errors.items():

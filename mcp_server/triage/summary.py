@@ -84,11 +84,14 @@ def _service_lines(v: ServiceVerdict, result: TriageResult) -> list[str]:
     if v.onset is not None:
         lines.append(f"- started about {hhmm(v.onset, result.at)}")
     if v.sparkline.strip():
-        lines.append(f"- error ratio {hhmm(result.sparkline_window.start, result.at)}→"
-                     f"{hhmm(result.sparkline_window.end, result.at)}: `{v.sparkline}`")
+        lines.append(
+            f"- error ratio {hhmm(result.sparkline_window.start, result.at)}→"
+            f"{hhmm(result.sparkline_window.end, result.at)}: `{v.sparkline}`"
+        )
     if v.failing_routes:
-        routes = ", ".join(f"{r.route} {r.share_of_errors:.0%} of errors ({_pct(r.error_ratio)} failing)"
-                           for r in v.failing_routes)
+        routes = ", ".join(
+            f"{r.route} {r.share_of_errors:.0%} of errors ({_pct(r.error_ratio)} failing)" for r in v.failing_routes
+        )
         lines.append(f"- failing routes: {routes}")
     if v.health is not None and v.health.status != "up":
         lines.append(f"- health: {v.health.status} {v.health.detail}".rstrip())
@@ -133,8 +136,10 @@ def _context_lines(result: TriageResult) -> list[str]:
     if result.alerts:
         lines.append("## Alerts firing")
         for a in result.alerts[:8]:
-            lines.append(f"- {a.name} ({a.service or 'no service'}, {a.severity or 'no severity'}) "
-                         f"since {hhmm(a.starts_at, result.at)}")
+            lines.append(
+                f"- {a.name} ({a.service or 'no service'}, {a.severity or 'no severity'}) "
+                f"since {hhmm(a.starts_at, result.at)}"
+            )
         if len(result.alerts) > 8:
             lines.append(f"- … {len(result.alerts) - 8} more: call list_active_alerts")
     return lines

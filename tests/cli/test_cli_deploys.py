@@ -14,7 +14,10 @@ SCENARIO = "bad-deploy"
 
 def config_file(tmp_path):
     scenario = load_scenario(SCENARIO)
-    raw = {"services": [s.model_dump() for s in scenario.services_config()], "adapters": {"replay": {"scenario": SCENARIO}}}
+    raw = {
+        "services": [s.model_dump() for s in scenario.services_config()],
+        "adapters": {"replay": {"scenario": SCENARIO}},
+    }
     path = tmp_path / "ff.yaml"
     path.write_text(yaml.safe_dump(raw))
     return str(path), scenario.anchor.isoformat().replace("+00:00", "Z"), scenario
@@ -62,7 +65,13 @@ def test_demo_shows_suspects_a_plan_four_drafts_and_the_timeline(capsys, tmp_pat
     monkeypatch.setenv("FIRSTFIFTEEN_DB", str(db))
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    headings = ["# Triage", "# Deploy suspects", "# Rollback plan (draft)", "# Drafts (nothing is posted)", "# Timeline so far"]
+    headings = [
+        "# Triage",
+        "# Deploy suspects",
+        "# Rollback plan (draft)",
+        "# Drafts (nothing is posted)",
+        "# Timeline so far",
+    ]
     positions = [out.index(h) for h in headings]
     assert positions == sorted(positions)
     for audience in ("status_page", "chat", "exec_email", "support"):

@@ -28,7 +28,7 @@ from slack_fake import CHANNEL, FakeSlack, slack_adapter_settings, ts
 
 from mcp_server.config import StoreConfig, parse_config
 from mcp_server.runtime import open_runtime
-from mcp_server.store import IncidentDraft, InboxAlert, open_store
+from mcp_server.store import InboxAlert, IncidentDraft, open_store
 from mcp_server.timeline import SyncResult, sync_timeline
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -47,7 +47,8 @@ def running_receiver(tmp_path: Path) -> Iterator[str]:
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "mcp_server.cli", "receive-alerts", "--listen", listen],
-            stdout=sink, stderr=subprocess.STDOUT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + WAIT_S
@@ -84,7 +85,8 @@ def post_alert(url: str, starts: datetime, ends: datetime) -> None:
     alert = {
         "labels": {"alertname": "CheckoutHighErrorRate", "service": "checkout", "severity": "page"},
         "annotations": {"summary": "checkout 5xx ratio above 5%"},
-        "startsAt": stamp(starts), "endsAt": stamp(ends),
+        "startsAt": stamp(starts),
+        "endsAt": stamp(ends),
         "generatorURL": "http://prometheus.test:9090/graph?g0.expr=checkout_errors",
     }
     httpx.post(f"{url}/api/v2/alerts", json=[alert], timeout=5).raise_for_status()
@@ -102,8 +104,14 @@ def wait_for_inbox(done: Callable[[list[InboxAlert]], bool], since: datetime) ->
 
 def declare(started: datetime) -> str:
     with open_store(StoreConfig()) as store:
-        draft = IncidentDraft(title="Checkout 500s", severity="SEV2", declared_by="alice",
-                              suspected_service="checkout", started_at=started, declared_at=started + timedelta(minutes=1))
+        draft = IncidentDraft(
+            title="Checkout 500s",
+            severity="SEV2",
+            declared_by="alice",
+            suspected_service="checkout",
+            started_at=started,
+            declared_at=started + timedelta(minutes=1),
+        )
         return store.declare_incident(draft).id
 
 
@@ -129,8 +137,9 @@ async def test_firing_and_resolved_notifications_become_two_ordered_events(alert
     now = datetime.now(UTC).replace(microsecond=0)
     incident_id = declare(now - timedelta(minutes=10))
     starts, ends = fire_and_resolve(alertmanager, now)
-    config = parse_config({"services": [{"name": "checkout"}], "adapters": {"alertmanager": {"url": alertmanager}}},
-                          base_dir=tmp_path)
+    config = parse_config(
+        {"services": [{"name": "checkout"}], "adapters": {"alertmanager": {"url": alertmanager}}}, base_dir=tmp_path
+    )
     first = await sync(config, incident_id)
     assert (first.created, first.partial) == (2, False)
     second = await sync(config, incident_id)
@@ -152,8 +161,11 @@ async def test_acceptance_alert_notifications_and_slack_make_one_timeline(alertm
     fake.post(ts(now - timedelta(seconds=30)), "U2", "errors back at baseline", reactions=("pushpin",))
     starts, ends = fire_and_resolve(alertmanager, now)
     config = parse_config(
-        {"services": [{"name": "checkout"}], "timeline": {"channel": CHANNEL},
-         "adapters": {"alertmanager": {"url": alertmanager}, "slack": slack_adapter_settings()}},
+        {
+            "services": [{"name": "checkout"}],
+            "timeline": {"channel": CHANNEL},
+            "adapters": {"alertmanager": {"url": alertmanager}, "slack": slack_adapter_settings()},
+        },
         base_dir=tmp_path,
     )
     with respx.mock(assert_all_called=False) as router:
@@ -179,4 +191,8 @@ async def test_acceptance_alert_notifications_and_slack_make_one_timeline(alertm
     assert len({(e.source, e.source_id) for e in events if e.source_id}) == len([e for e in events if e.source_id])
     assert [e.kind for e in events if e.source == "alertmanager"] == ["alert_fired", "alert_resolved"]
     assert [e.text for e in events if e.source == "slack"] == [
-        "checkout is throwing 500s", "Decision: roll back deploy 8841", "rollback running", "errors back at baseline"]
+        "checkout is throwing 500s",
+        "Decision: roll back deploy 8841",
+        "rollback running",
+        "errors back at baseline",
+    ]

@@ -53,7 +53,11 @@ async def test_real_prometheus_and_replay_give_the_same_triage(name, prometheus_
     expected = load_scenario(name).expected
     assert all(s.status == "ok" for s in real.sources), real.sources
     assert any("/api/v1/query" in r for r in requests), "the metrics must come from the real server"
-    assert (real.degraded, real.likely_roots, real.symptoms) == (replayed.degraded, replayed.likely_roots, replayed.symptoms)
+    assert (real.degraded, real.likely_roots, real.symptoms) == (
+        replayed.degraded,
+        replayed.likely_roots,
+        replayed.symptoms,
+    )
     assert sorted(real.likely_roots) == sorted(expected.roots) and sorted(real.symptoms) == sorted(expected.symptoms)
     replay_by_name = {v.service: v for v in replayed.services}
     for verdict in real.services:

@@ -75,8 +75,11 @@ def text_of(result) -> str:
 
 
 async def declare_and_draft(client, impact="Some customers cannot complete checkout."):
-    incident = (await client.call_tool("declare_incident", {"title": "Checkout errors", "severity": "SEV2",
-                                                            "started_at": "now-25m"})).structured_content
+    incident = (
+        await client.call_tool(
+            "declare_incident", {"title": "Checkout errors", "severity": "SEV2", "started_at": "now-25m"}
+        )
+    ).structured_content
     drafted = await client.call_tool("draft_communications", {"incident_id": incident["id"], "customer_impact": impact})
     assert not drafted.is_error, text_of(drafted)
     return incident["id"], {d["audience"]: d for d in drafted.structured_content["drafts"]}
@@ -96,9 +99,17 @@ async def test_four_drafts_from_one_set_of_facts(tmp_path, smtp):
 async def test_token_confirmation_posts_once_and_lands_on_the_timeline(tmp_path, smtp):
     config, anchor = make_config(tmp_path, smtp[0])
     with respx.mock(assert_all_called=True) as slack:
-        post = slack.post(f"{SLACK}/chat.postMessage").mock(return_value=httpx.Response(200, json={
-            "ok": True, "channel": "C0INC42", "ts": "1760450000.000100",
-            "message": {"type": "message", "text": "x", "user": "U0BOT", "ts": "1760450000.000100"}}))
+        post = slack.post(f"{SLACK}/chat.postMessage").mock(
+            return_value=httpx.Response(
+                200,
+                json={
+                    "ok": True,
+                    "channel": "C0INC42",
+                    "ts": "1760450000.000100",
+                    "message": {"type": "message", "text": "x", "user": "U0BOT", "ts": "1760450000.000100"},
+                },
+            )
+        )
         async with Client(create_server(config, reference=anchor)) as client:
             incident_id, drafts = await declare_and_draft(client)
             chat = drafts["chat"]
@@ -155,8 +166,9 @@ async def test_writes_disabled_posts_nothing_and_says_how_to_enable(tmp_path, sm
     async with Client(create_server(config, reference=anchor)) as client:
         _, drafts = await declare_and_draft(client)
         d = drafts["status_page"]
-        result = await client.call_tool("post_status", {"draft_id": d["id"], "confirmation_token": d["confirmation_token"],
-                                                        "confirmed_by": "dana"})
+        result = await client.call_tool(
+            "post_status", {"draft_id": d["id"], "confirmation_token": d["confirmation_token"], "confirmed_by": "dana"}
+        )
     assert result.is_error and "comms.writes.status_page: true" in text_of(result)
     assert not (tmp_path / "status" / "index.html").exists()
 
@@ -166,8 +178,9 @@ async def test_a_leaky_customer_draft_is_blocked(tmp_path, smtp):
     async with Client(create_server(config, reference=anchor)) as client:
         _, drafts = await declare_and_draft(client, impact="checkout-db at 10.0.4.2 is down because an engineer erred.")
         d = drafts["status_page"]
-        result = await client.call_tool("post_status", {"draft_id": d["id"], "confirmation_token": d["confirmation_token"],
-                                                        "confirmed_by": "dana"})
+        result = await client.call_tool(
+            "post_status", {"draft_id": d["id"], "confirmation_token": d["confirmation_token"], "confirmed_by": "dana"}
+        )
     assert d["blocked"] and {f["rule"] for f in d["findings"]} >= {"ip_address", "blame"}
     assert any(f["text"] == "10.0.4.2" for f in d["findings"])
     assert result.is_error and "has findings" in text_of(result)
@@ -177,12 +190,20 @@ async def test_unknown_draft_and_wrong_token(tmp_path, smtp):
     config, anchor = make_config(tmp_path, smtp[0])
     async with Client(create_server(config, reference=anchor)) as client:
         _, drafts = await declare_and_draft(client)
-        missing = await client.call_tool("post_chat", {"draft_id": "D-999", "confirmation_token": "x", "confirmed_by": "d"})
-        wrong = await client.call_tool("post_chat", {"draft_id": drafts["chat"]["id"], "confirmation_token": "nope",
-                                                     "confirmed_by": "dana"})
-        other = await client.call_tool("post_chat", {"draft_id": drafts["status_page"]["id"],
-                                                     "confirmation_token": drafts["status_page"]["confirmation_token"],
-                                                     "confirmed_by": "dana"})
+        missing = await client.call_tool(
+            "post_chat", {"draft_id": "D-999", "confirmation_token": "x", "confirmed_by": "d"}
+        )
+        wrong = await client.call_tool(
+            "post_chat", {"draft_id": drafts["chat"]["id"], "confirmation_token": "nope", "confirmed_by": "dana"}
+        )
+        other = await client.call_tool(
+            "post_chat",
+            {
+                "draft_id": drafts["status_page"]["id"],
+                "confirmation_token": drafts["status_page"]["confirmation_token"],
+                "confirmed_by": "dana",
+            },
+        )
     assert missing.is_error and "D-999" in text_of(missing)
     assert wrong.is_error and "does not match" in text_of(wrong)
     assert other.is_error and "post_status" in text_of(other)
@@ -199,13 +220,24 @@ async def test_no_form_and_no_token_explains_the_token_path(tmp_path, smtp):
 async def test_schedule_says_when_the_next_update_is_due(tmp_path, smtp):
     config, anchor = make_config(tmp_path, smtp[0])
     with respx.mock:
-        respx.post(f"{SLACK}/chat.postMessage").mock(return_value=httpx.Response(200, json={
-            "ok": True, "channel": "C0INC42", "ts": "1760450000.000100", "message": {"ts": "1760450000.000100"}}))
+        respx.post(f"{SLACK}/chat.postMessage").mock(
+            return_value=httpx.Response(
+                200,
+                json={
+                    "ok": True,
+                    "channel": "C0INC42",
+                    "ts": "1760450000.000100",
+                    "message": {"ts": "1760450000.000100"},
+                },
+            )
+        )
         async with Client(create_server(config, reference=anchor)) as client:
             incident_id, drafts = await declare_and_draft(client)
             chat = drafts["chat"]
-            await client.call_tool("post_chat", {"draft_id": chat["id"], "confirmation_token": chat["confirmation_token"],
-                                                 "confirmed_by": "dana"})
+            await client.call_tool(
+                "post_chat",
+                {"draft_id": chat["id"], "confirmation_token": chat["confirmation_token"], "confirmed_by": "dana"},
+            )
             schedule = (await client.call_tool("comms_schedule", {"incident_id": incident_id})).structured_content
     assert schedule["audiences"]["chat"]["next_due_at"] is not None
     assert schedule["audiences"]["status_page"]["reminder"] == "no status page update posted yet"

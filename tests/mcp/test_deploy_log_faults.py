@@ -14,13 +14,36 @@ pytestmark = pytest.mark.anyio
 
 DEPLOYS = [
     # Two overlapping rollouts of checkout, one still running with no finish time, one with no commits.
-    {"id": "d1", "service": "checkout", "version": "v2", "previous_version": "v1", "started_at": "2026-03-14T02:30:00Z",
-     "finished_at": "2026-03-14T02:50:00Z", "status": "succeeded", "repo": "acme/shop", "sha": "b" * 40, "previous_sha": "a" * 40},
-    {"id": "d2", "service": "checkout", "version": "v3", "previous_version": "v2", "started_at": "2026-03-14T02:40:00Z",
-     "finished_at": "2026-03-14T02:45:00Z", "status": "succeeded"},
+    {
+        "id": "d1",
+        "service": "checkout",
+        "version": "v2",
+        "previous_version": "v1",
+        "started_at": "2026-03-14T02:30:00Z",
+        "finished_at": "2026-03-14T02:50:00Z",
+        "status": "succeeded",
+        "repo": "acme/shop",
+        "sha": "b" * 40,
+        "previous_sha": "a" * 40,
+    },
+    {
+        "id": "d2",
+        "service": "checkout",
+        "version": "v3",
+        "previous_version": "v2",
+        "started_at": "2026-03-14T02:40:00Z",
+        "finished_at": "2026-03-14T02:45:00Z",
+        "status": "succeeded",
+    },
     {"id": "d3", "service": "payments", "version": "v9", "started_at": "2026-03-14T02:20:00Z", "status": "in_progress"},
-    {"id": "d4", "service": "checkout", "version": "v4", "started_at": "2026-03-14T03:05:00Z",
-     "finished_at": "2026-03-14T03:08:00Z", "status": "succeeded"},
+    {
+        "id": "d4",
+        "service": "checkout",
+        "version": "v4",
+        "started_at": "2026-03-14T03:05:00Z",
+        "finished_at": "2026-03-14T03:08:00Z",
+        "status": "succeeded",
+    },
 ]
 
 

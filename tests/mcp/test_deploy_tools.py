@@ -30,14 +30,27 @@ async def test_rank_then_changes_then_plan(client):
     assert data["verdict"] == "deploy_implicated"
     top = data["candidates"][0]
     assert top["deploy"]["id"] == expected.culprit
-    assert {f["name"] for f in top["features"]} == {"service", "upstream", "routes", "change_kind", "timing", "status", "size"}
+    assert {f["name"] for f in top["features"]} == {
+        "service",
+        "upstream",
+        "routes",
+        "change_kind",
+        "timing",
+        "status",
+        "size",
+    }
     assert data["onset"].endswith("Z") and data["window"]["end"] == data["onset"]
     changes = await client.call_tool("get_deploy_changes", {"deploy_id": top["deploy"]["id"]})
     assert not changes.is_error and changes.structured_content["changes"]["files"]
     plan = await client.call_tool("rollback_plan", {"deploy_id": top["deploy"]["id"]})
     assert not plan.is_error, text_of(plan)
     body = plan.structured_content
-    assert body["draft"] is True and body["commands"] and body["verification"] and body["risk"] in ("low", "medium", "high")
+    assert (
+        body["draft"] is True
+        and body["commands"]
+        and body["verification"]
+        and body["risk"] in ("low", "medium", "high")
+    )
     assert "Nothing has been executed" in body["summary_markdown"]
 
 

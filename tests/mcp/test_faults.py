@@ -21,8 +21,17 @@ PROM = "http://prom.test"
 def make_config(tmp_path: Path, deadline: float = 2.0):
     deploys = tmp_path / "deploys.jsonl"
     deploys.write_text(
-        json.dumps({"id": "d1", "service": "api", "version": "v2", "started_at": "2026-03-14T02:50:00Z",
-                    "finished_at": "2026-03-14T02:55:00Z", "status": "succeeded"}) + "\n"
+        json.dumps(
+            {
+                "id": "d1",
+                "service": "api",
+                "version": "v2",
+                "started_at": "2026-03-14T02:50:00Z",
+                "finished_at": "2026-03-14T02:55:00Z",
+                "status": "succeeded",
+            }
+        )
+        + "\n"
     )
     raw = {
         "services": [{"name": "api", "depends_on": ["db"]}, {"name": "db"}],

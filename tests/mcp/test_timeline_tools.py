@@ -24,11 +24,21 @@ NOW = T0 + timedelta(minutes=30)
 
 
 def make_server(tmp_path: Path):
-    deploy = {"id": "deploy-8841", "service": "checkout", "version": "v2.42.0", "started_at": "2026-03-14T02:55:00Z",
-              "finished_at": "2026-03-14T02:58:00Z", "status": "succeeded", "author": "dana"}
+    deploy = {
+        "id": "deploy-8841",
+        "service": "checkout",
+        "version": "v2.42.0",
+        "started_at": "2026-03-14T02:55:00Z",
+        "finished_at": "2026-03-14T02:58:00Z",
+        "status": "succeeded",
+        "author": "dana",
+    }
     (tmp_path / "deploys.jsonl").write_text(json.dumps(deploy) + "\n")
-    raw = {"services": [{"name": "checkout"}], "timeline": {"channel": CHANNEL},
-           "adapters": {"slack": slack_adapter_settings(), "deploy_file": {"path": "deploys.jsonl"}}}
+    raw = {
+        "services": [{"name": "checkout"}],
+        "timeline": {"channel": CHANNEL},
+        "adapters": {"slack": slack_adapter_settings(), "deploy_file": {"path": "deploys.jsonl"}},
+    }
     return create_server(parse_config(raw, base_dir=tmp_path), reference=NOW)
 
 

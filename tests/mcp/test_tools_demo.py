@@ -12,9 +12,20 @@ from mcp_server.server import create_server
 pytestmark = pytest.mark.anyio
 
 READ_ONLY = {
-    "triage", "query_error_rate", "query_latency", "check_health", "list_deploys",
-    "list_provider_events", "list_active_alerts", "get_incident", "list_incidents", "get_timeline",
-    "get_deploy_changes", "rank_deploys", "rollback_plan", "comms_schedule",
+    "triage",
+    "query_error_rate",
+    "query_latency",
+    "check_health",
+    "list_deploys",
+    "list_provider_events",
+    "list_active_alerts",
+    "get_incident",
+    "list_incidents",
+    "get_timeline",
+    "get_deploy_changes",
+    "rank_deploys",
+    "rollback_plan",
+    "comms_schedule",
 }
 RECORD_WRITES = {"declare_incident", "append_timeline", "draft_communications"}
 OUTSIDE_WRITES = {"post_status", "post_chat", "send_email"}

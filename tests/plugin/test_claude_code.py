@@ -56,8 +56,16 @@ def cli_env(home: Path) -> dict[str, str]:
 
 def run(claude: Path, *args: str, home: Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run one CLI command and return it with its output captured."""
-    return subprocess.run([str(claude), *args], cwd=cwd, env=cli_env(home), capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    return subprocess.run(
+        [str(claude), *args],
+        cwd=cwd,
+        env=cli_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def output(proc: subprocess.CompletedProcess[str]) -> str:
@@ -117,7 +125,10 @@ def wait_for_connection(claude: Path, home: Path, cwd: Path) -> str:
 def test_server_connects_under_claude_code(claude: Path, tmp_path: Path) -> None:
     """Add the repo as a marketplace, install the plugin, and see its server connect (no API key)."""
     assert shutil.which("uvx", path=cli_env(tmp_path)["PATH"]), "uvx is not on PATH (pip install uv into .venv)"
-    home, work = tmp_path / "home", tmp_path / "work"  # cwd outside the repo: its .mcp.json is not a project server here
+    home, work = (
+        tmp_path / "home",
+        tmp_path / "work",
+    )  # cwd outside the repo: its .mcp.json is not a project server here
     home.mkdir()
     work.mkdir()
     added = run(claude, "plugin", "marketplace", "add", str(ROOT), home=home, cwd=work)

@@ -22,7 +22,12 @@ from mcp_server.runtime import open_runtime
 pytestmark = pytest.mark.anyio
 DEPLOY_SCENARIOS = [n for n in list_scenarios() if load_scenario(n).expected.judges_deploys]
 NEW_STORIES = (
-    "config-pool-size", "dependency-bump", "upstream-deploy", "two-deploys", "slow-rollout", "risky-migration",
+    "config-pool-size",
+    "dependency-bump",
+    "upstream-deploy",
+    "two-deploys",
+    "slow-rollout",
+    "risky-migration",
     "provider-outage",
 )
 INTENDED: dict[str, list[tuple[str, str]]] = {
@@ -49,8 +54,11 @@ async def ranking_of(name: str):  # noqa: ANN201 - the ranking model of mcp_serv
 
 def story_onset(scenario: Scenario) -> datetime:
     """When the story says the incident began: the first event of a root service still on at the anchor."""
-    starts = [e.start for e in scenario.events if e.service in scenario.expected.roots and e.repeat is None
-              and e.end >= scenario.anchor]
+    starts = [
+        e.start
+        for e in scenario.events
+        if e.service in scenario.expected.roots and e.repeat is None and e.end >= scenario.anchor
+    ]
     return min(starts)
 
 

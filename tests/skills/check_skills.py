@@ -24,18 +24,52 @@ if TYPE_CHECKING:
     from mcp.types import Tool
 
 # Documented SKILL.md keys in Claude Code 2.1.332 beyond the open spec; skills-ref refuses them.
-CLAUDE_CODE_KEYS = frozenset({
-    "when_to_use", "argument-hint", "disable-model-invocation", "user-invocable", "model", "effort",
-    "context", "agent", "background", "hooks", "paths", "shell", "disallowed-tools",
-})
+CLAUDE_CODE_KEYS = frozenset(
+    {
+        "when_to_use",
+        "argument-hint",
+        "disable-model-invocation",
+        "user-invocable",
+        "model",
+        "effort",
+        "context",
+        "agent",
+        "background",
+        "hooks",
+        "paths",
+        "shell",
+        "disallowed-tools",
+    }
+)
 MAX_BODY_LINES = 500
 # Plugin install, and a plain `claude mcp add firstfifteen ...` registration.
 TOOL_ID_PREFIXES = ("mcp__plugin_firstfifteen_firstfifteen__", "mcp__firstfifteen__")
 # Leading words that make a backticked snake_case name read as a tool call rather than a field.
-TOOL_VERBS = frozenset({
-    "get", "list", "query", "check", "declare", "append", "create", "update", "delete", "post", "draft",
-    "search", "add", "remove", "fetch", "correlate", "record", "resolve", "send", "publish", "find",
-})
+TOOL_VERBS = frozenset(
+    {
+        "get",
+        "list",
+        "query",
+        "check",
+        "declare",
+        "append",
+        "create",
+        "update",
+        "delete",
+        "post",
+        "draft",
+        "search",
+        "add",
+        "remove",
+        "fetch",
+        "correlate",
+        "record",
+        "resolve",
+        "send",
+        "publish",
+        "find",
+    }
+)
 LOCAL_DIRS = ("references", "scripts", "templates", "assets", "evals")
 
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)

@@ -27,14 +27,22 @@ PREFIX = "mcp__plugin_firstfifteen_firstfifteen__"
 KNOWN = {"triage", "list_deploys", "query_error_rate", "declare_incident"}
 
 
-def make_skill(root: Path, name: str, *, front: str = "", body: str = "# Title\n\nDo the thing.\n",
-               folder: str | None = None, files: dict[str, str] | None = None) -> Path:
+def make_skill(
+    root: Path,
+    name: str,
+    *,
+    front: str = "",
+    body: str = "# Title\n\nDo the thing.\n",
+    folder: str | None = None,
+    files: dict[str, str] | None = None,
+) -> Path:
     """Write a small skill folder under ``root`` and return it."""
     skill = root / (folder or name)
     skill.mkdir(parents=True)
     description = "Does a small thing. Use when testing the skill lint."
-    (skill / "SKILL.md").write_text(f"---\nname: {name}\ndescription: {description}\n{front}---\n\n{body}",
-                                    encoding="utf-8")
+    (skill / "SKILL.md").write_text(
+        f"---\nname: {name}\ndescription: {description}\n{front}---\n\n{body}", encoding="utf-8"
+    )
     for relative, text in (files or {}).items():
         (skill / relative).parent.mkdir(parents=True, exist_ok=True)
         (skill / relative).write_text(text, encoding="utf-8")
@@ -105,18 +113,25 @@ def test_triage_evals_use_existing_scenarios() -> None:
 
 
 def test_lint_accepts_a_good_skill(tmp_path: Path) -> None:
-    skill = make_skill(tmp_path, "good-skill", front=f"allowed-tools:\n  - {PREFIX}triage\n  - Read\n",
-                       body="Run `triage`, then `list_deploys`. Read `likely_roots` and `caused_by`.\n"
-                            "See [the guide](references/guide.md) and <https://example.com>.\n",
-                       files={"references/guide.md": "# Guide\n"})
+    skill = make_skill(
+        tmp_path,
+        "good-skill",
+        front=f"allowed-tools:\n  - {PREFIX}triage\n  - Read\n",
+        body="Run `triage`, then `list_deploys`. Read `likely_roots` and `caused_by`.\n"
+        "See [the guide](references/guide.md) and <https://example.com>.\n",
+        files={"references/guide.md": "# Guide\n"},
+    )
     assert check_skill(skill, KNOWN) == []
 
 
-@pytest.mark.parametrize(("name", "folder", "expected"), [
-    ("Bad_Name", None, "must be lowercase"),
-    ("bad--name", None, "consecutive hyphens"),
-    ("other-name", "dir-name", "must match skill name"),
-])
+@pytest.mark.parametrize(
+    ("name", "folder", "expected"),
+    [
+        ("Bad_Name", None, "must be lowercase"),
+        ("bad--name", None, "consecutive hyphens"),
+        ("other-name", "dir-name", "must match skill name"),
+    ],
+)
 def test_lint_catches_bad_names(tmp_path: Path, name: str, folder: str | None, expected: str) -> None:
     errors = check_skill(make_skill(tmp_path, name, folder=folder), KNOWN)
     assert any(expected in e for e in errors), errors
@@ -153,12 +168,15 @@ def test_lint_catches_a_long_body(tmp_path: Path) -> None:
     assert any("body has 500 lines" in e for e in errors), errors
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("See [guide](references/missing.md).", "'references/missing.md' does not exist"),
-    ("See [guide](references/Guide.md).", "'references/Guide.md' does not exist"),
-    ("Run `scripts/run.py`.", "'scripts/run.py' does not exist"),
-    ("See [guide](/etc/passwd).", "is absolute"),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("See [guide](references/missing.md).", "'references/missing.md' does not exist"),
+        ("See [guide](references/Guide.md).", "'references/Guide.md' does not exist"),
+        ("Run `scripts/run.py`.", "'scripts/run.py' does not exist"),
+        ("See [guide](/etc/passwd).", "is absolute"),
+    ],
+)
 def test_lint_catches_broken_links(tmp_path: Path, body: str, expected: str) -> None:
     skill = make_skill(tmp_path, "links", body=body, files={"references/guide.md": "# Guide\n"})
     errors = check_skill(skill, KNOWN)
@@ -166,18 +184,23 @@ def test_lint_catches_broken_links(tmp_path: Path, body: str, expected: str) -> 
 
 
 def test_linked_paths_skips_urls_anchors_and_code_blocks() -> None:
-    body = ("[a](https://x.example/a.md) [b](#workflow) [c](references/c.md#part) [d](<references/d e.md>)\n"
-            "```\n[e](references/e.md)\n```\n[f](${CLAUDE_SKILL_DIR}/scripts/f.py) [g](references/g%20h.md)\n")
+    body = (
+        "[a](https://x.example/a.md) [b](#workflow) [c](references/c.md#part) [d](<references/d e.md>)\n"
+        "```\n[e](references/e.md)\n```\n[f](${CLAUDE_SKILL_DIR}/scripts/f.py) [g](references/g%20h.md)\n"
+    )
     assert linked_paths(body) == ["references/c.md", "references/d e.md", "scripts/f.py", "references/g h.md"]
 
 
-@pytest.mark.parametrize(("front", "body", "expected"), [
-    (f"allowed-tools:\n  - {PREFIX}list_deploy\n", "", "unknown tool 'list_deploy'"),
-    ("allowed-tools: mcp__plugin_firstfifteen__triage Read\n", "", "no known firstfifteen prefix"),
-    ("", "Then call `query_error_rates` for detail.", "unknown tool 'query_error_rates'"),
-    ("", "Call `get_runbook(service)` first.", "unknown tool 'get_runbook'"),
-    ("", f"Or call {PREFIX}page_oncall directly.", "unknown tool 'page_oncall'"),
-])
+@pytest.mark.parametrize(
+    ("front", "body", "expected"),
+    [
+        (f"allowed-tools:\n  - {PREFIX}list_deploy\n", "", "unknown tool 'list_deploy'"),
+        ("allowed-tools: mcp__plugin_firstfifteen__triage Read\n", "", "no known firstfifteen prefix"),
+        ("", "Then call `query_error_rates` for detail.", "unknown tool 'query_error_rates'"),
+        ("", "Call `get_runbook(service)` first.", "unknown tool 'get_runbook'"),
+        ("", f"Or call {PREFIX}page_oncall directly.", "unknown tool 'page_oncall'"),
+    ],
+)
 def test_lint_catches_unknown_tools(tmp_path: Path, front: str, body: str, expected: str) -> None:
     errors = check_skill(make_skill(tmp_path, "tools", front=front, body=body), KNOWN)
     assert any(expected in e for e in errors), errors

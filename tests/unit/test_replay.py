@@ -234,11 +234,18 @@ async def test_a_deploys_change_set(http: httpx.AsyncClient) -> None:
     ref = adapter.scenario.repos.deploys["deploy-3101"]
     changes = await adapter.get_changes("acme/shop", ref.previous_sha, ref.sha)
     assert (changes.repo, changes.base, changes.head, changes.source, changes.note) == (
-        "acme/shop", ref.previous_sha, ref.sha, "replay", "")
+        "acme/shop",
+        ref.previous_sha,
+        ref.sha,
+        "replay",
+        "",
+    )
     assert [(c.sha, c.author, c.message) for c in changes.commits] == [
-        (ref.sha, "tom.becker", "Orders: align production database settings with staging")]
+        (ref.sha, "tom.becker", "Orders: align production database settings with staging")
+    ]
     assert [(f.path, f.change, f.category, f.additions, f.deletions) for f in changes.files] == [
-        ("services/orders/config/production.yaml", "modified", "config", 1, 1)]
+        ("services/orders/config/production.yaml", "modified", "config", 1, 1)
+    ]
 
 
 async def test_commits_newest_first_and_every_kind_of_file(http: httpx.AsyncClient) -> None:
@@ -247,7 +254,9 @@ async def test_commits_newest_first_and_every_kind_of_file(http: httpx.AsyncClie
     changes = await adapter.get_changes("acme/notifications", ref.previous_sha[:10], ref.sha[:7])  # short SHAs
     assert changes.base == ref.previous_sha and changes.head == ref.sha
     assert [c.message for c in changes.commits] == [
-        "Notifications: move the sender next to the renderer", "Notifications: templates in the new rendering engine"]
+        "Notifications: move the sender next to the renderer",
+        "Notifications: templates in the new rendering engine",
+    ]
     assert changes.commits[0].committed_at > changes.commits[1].committed_at
     files = {f.path: (f.change, f.category, f.additions, f.deletions, f.previous_path) for f in changes.files}
     assert files == {

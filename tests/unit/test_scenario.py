@@ -31,13 +31,31 @@ def tiny(**overrides: object) -> dict:
         "anchor": "2026-10-14T14:07:00Z",
         "page": {"service": "api", "summary": "api errors"},
         "services": [
-            {"name": "web", "depends_on": ["api"], "traffic": {"rps": 5}, "latency_ms": {"p50": 40, "p99": 400},
-             "routes": {"/": 1.0}},
-            {"name": "api", "traffic": {"rps": 8}, "error_ratio": 0.01, "latency_ms": {"p50": 20, "p99": 200},
-             "routes": {"/a": 0.7, 'say "hi"': 0.3}},
+            {
+                "name": "web",
+                "depends_on": ["api"],
+                "traffic": {"rps": 5},
+                "latency_ms": {"p50": 40, "p99": 400},
+                "routes": {"/": 1.0},
+            },
+            {
+                "name": "api",
+                "traffic": {"rps": 8},
+                "error_ratio": 0.01,
+                "latency_ms": {"p50": 20, "p99": 200},
+                "routes": {"/a": 0.7, 'say "hi"': 0.3},
+            },
         ],
-        "events": [{"service": "api", "from": "-20m", "to": "+10m", "error_ratio": 0.5, "error_routes": ["/a"],
-                    "latency_factor": 4}],
+        "events": [
+            {
+                "service": "api",
+                "from": "-20m",
+                "to": "+10m",
+                "error_ratio": 0.5,
+                "error_routes": ["/a"],
+                "latency_factor": 4,
+            }
+        ],
     }
     raw.update(overrides)
     return raw
@@ -170,8 +188,9 @@ def coded(*deploys: dict, **overrides: object) -> dict:
     """tiny() with api in repo acme/api and ``deploys`` (ids d1, d2, ... when not given)."""
     raw = tiny(**overrides)
     raw["services"][1] = {**raw["services"][1], "repo": "acme/api", "paths": ["**"]}
-    raw["deploys"] = [{"id": f"d{i + 1}", "service": "api", "started": f"-{50 - 10 * i}m", **d}
-                      for i, d in enumerate(deploys)]
+    raw["deploys"] = [
+        {"id": f"d{i + 1}", "service": "api", "started": f"-{50 - 10 * i}m", **d} for i, d in enumerate(deploys)
+    ]
     return raw
 
 
@@ -185,29 +204,54 @@ MODIFY = {"path": "src/api.py", "additions": 3, "deletions": 1}
 @pytest.mark.parametrize(
     ("deploys", "message"),
     [
-        ([{"changes": [commit({"path": "a.py", "change": "moved"})]}],
-         "Input should be 'added', 'modified', 'deleted' or 'renamed'"),
+        (
+            [{"changes": [commit({"path": "a.py", "change": "moved"})]}],
+            "Input should be 'added', 'modified', 'deleted' or 'renamed'",
+        ),
         ([{"changes": [commit({"path": "b.py", "change": "renamed"})]}], "a renamed file needs previous_path"),
-        ([{"changes": [commit({"path": "b.py", "change": "added", "deletions": 2})]}],
-         "an added file has no deletions"),
+        (
+            [{"changes": [commit({"path": "b.py", "change": "added", "deletions": 2})]}],
+            "an added file has no deletions",
+        ),
         ([{"sha": "abc123"}], "'abc123' is not a full commit id (40 lowercase hex digits)"),
         ([{"id": "d"}, {"id": "d"}], "deploys: duplicate ids ['d']"),
         ([{"started": "-5m", "finished": "-9m"}], "deploys[0]: finished (2026-10-14T13:58:00Z) is before started"),
-        ([{"previous_sha": "0" * 40, "changes": [commit(MODIFY)]}],
-         "deploys[0].previous_sha: 0000000000000000000000000"),
-        ([{"changes": [commit({"path": "a.py", "change": "deleted", "deletions": 4})]},
-          {"changes": [commit({"path": "a.py", "additions": 1})]}],
-         "a.py is no longer in acme/api (deleted or renamed)"),
-        ([{"changes": [commit(MODIFY)]}, {"changes": [commit({"path": "src/api.py", "change": "added"})]}],
-         "deploys[1].changes[0].files[0] (src/api.py): added, but acme/api already has it"),
-        ([{"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
-          {"changes": [commit({"path": "n.py", "change": "deleted", "deletions": 4})]}],
-         "deleting it removes its 10 lines, not 4"),
-        ([{"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
-          {"changes": [commit({"path": "n.py", "deletions": 50})]}], "deletes 50 lines of a 10-line file"),
-        ([{"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
-          {"changes": [commit({"path": "m.py", "change": "renamed", "previous_path": "n.py", "additions": 30})]}],
-         "changes too much of n.py for git to see a rename"),
+        (
+            [{"previous_sha": "0" * 40, "changes": [commit(MODIFY)]}],
+            "deploys[0].previous_sha: 0000000000000000000000000",
+        ),
+        (
+            [
+                {"changes": [commit({"path": "a.py", "change": "deleted", "deletions": 4})]},
+                {"changes": [commit({"path": "a.py", "additions": 1})]},
+            ],
+            "a.py is no longer in acme/api (deleted or renamed)",
+        ),
+        (
+            [{"changes": [commit(MODIFY)]}, {"changes": [commit({"path": "src/api.py", "change": "added"})]}],
+            "deploys[1].changes[0].files[0] (src/api.py): added, but acme/api already has it",
+        ),
+        (
+            [
+                {"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
+                {"changes": [commit({"path": "n.py", "change": "deleted", "deletions": 4})]},
+            ],
+            "deleting it removes its 10 lines, not 4",
+        ),
+        (
+            [
+                {"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
+                {"changes": [commit({"path": "n.py", "deletions": 50})]},
+            ],
+            "deletes 50 lines of a 10-line file",
+        ),
+        (
+            [
+                {"changes": [commit({"path": "n.py", "change": "added", "additions": 10})]},
+                {"changes": [commit({"path": "m.py", "change": "renamed", "previous_path": "n.py", "additions": 30})]},
+            ],
+            "changes too much of n.py for git to see a rename",
+        ),
     ],
 )
 def test_deploy_changes_are_checked_like_a_repository_would(deploys: list[dict], message: str) -> None:
@@ -219,10 +263,14 @@ def test_deploy_changes_are_checked_like_a_repository_would(deploys: list[dict],
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"expected": {"culprit": "deploy-9"}},
-         "expected.culprit: 'deploy-9' is not a deploy of this scenario (deploys: ['d1']; null means no deploy"),
-        ({"deploys": [{"id": "d1", "service": "web", "started": "-9m", "changes": [commit(MODIFY)]}]},
-         "deploys[0]: d1 has commits or SHAs but no repo: set repo on the deploy or on service web"),
+        (
+            {"expected": {"culprit": "deploy-9"}},
+            "expected.culprit: 'deploy-9' is not a deploy of this scenario (deploys: ['d1']; null means no deploy",
+        ),
+        (
+            {"deploys": [{"id": "d1", "service": "web", "started": "-9m", "changes": [commit(MODIFY)]}]},
+            "deploys[0]: d1 has commits or SHAs but no repo: set repo on the deploy or on service web",
+        ),
     ],
 )
 def test_culprit_and_repo_are_cross_checked(overrides: dict, message: str) -> None:
@@ -247,8 +295,9 @@ def test_service_code_fields_are_checked(field: str, value: object, message: str
 def test_services_config_carries_repo_paths_route_globs_and_deploy_method() -> None:
     raw = coded()
     raw["services"][1].update(route_paths={"/a": ["src/a/**"]}, deploy={"method": "helm", "release": "api-prod"})
-    config = parse_config({"services": [s.model_dump() for s in Scenario.model_validate(raw).services_config()]},
-                          base_dir=Path.cwd())
+    config = parse_config(
+        {"services": [s.model_dump() for s in Scenario.model_validate(raw).services_config()]}, base_dir=Path.cwd()
+    )
     api = config.service("api")
     assert (api.repo, api.paths, api.routes) == ("acme/api", ["**"], {"/a": ["src/a/**"]})
     assert (api.deploy.method, api.deploy.release) == ("helm", "api-prod")
@@ -257,8 +306,12 @@ def test_services_config_carries_repo_paths_route_globs_and_deploy_method() -> N
 
 def test_shas_are_stable_and_chain_from_deploy_to_deploy() -> None:
     declared = "ab" * 20
-    raw = coded({"changes": [commit(MODIFY), commit(MODIFY)]}, {}, {"sha": declared, "changes": [commit(MODIFY)]},
-                expected={"culprit": None})
+    raw = coded(
+        {"changes": [commit(MODIFY), commit(MODIFY)]},
+        {},
+        {"sha": declared, "changes": [commit(MODIFY)]},
+        expected={"culprit": None},
+    )
     scenario = Scenario.model_validate(raw)
     refs, history = scenario.repos.deploys, scenario.repos.repos["acme/api"]
     assert refs == Scenario.model_validate(raw).repos.deploys  # deterministic
@@ -355,7 +408,7 @@ def test_noisy_count_is_a_non_negative_integer_around_the_mean(expected: float) 
 
 # --- OpenMetrics export ------------------------------------------------------------------------
 
-SAMPLE = re.compile(r'^(http_requests_total|http_request_duration_seconds_bucket)\{([^}]*)\} (\d+) (\d+)$')
+SAMPLE = re.compile(r"^(http_requests_total|http_request_duration_seconds_bucket)\{([^}]*)\} (\d+) (\d+)$")
 
 
 def parse_samples(text: str) -> dict[tuple[str, str], list[tuple[int, int]]]:
@@ -375,8 +428,10 @@ def test_openmetrics_structure(scenario: Scenario) -> None:
     written = write_openmetrics(scenario, out, segments=triage_segments(scenario))
     text = out.getvalue()
     lines = text.splitlines()
-    assert lines[:2] == ["# HELP http_requests Requests answered, by service, route and status code.",
-                         "# TYPE http_requests counter"]
+    assert lines[:2] == [
+        "# HELP http_requests Requests answered, by service, route and status code.",
+        "# TYPE http_requests counter",
+    ]
     assert lines[-1] == "# EOF" and text.endswith("# EOF\n")
     families = [line.split("{")[0] for line in lines if not line.startswith("#")]
     switch = families.index("http_request_duration_seconds_bucket")

@@ -30,17 +30,41 @@ SOURCE = {"repoURL": "https://github.com/acme/checkout-deploy.git", "path": "k8s
 
 
 def history(hid: int, sha: str, started: str, deployed: str, **initiated: object) -> dict[str, object]:
-    return {"revision": sha, "deployedAt": deployed, "id": hid, "source": SOURCE, "deployStartedAt": started,
-            "initiatedBy": initiated or {"automated": True}}
+    return {
+        "revision": sha,
+        "deployedAt": deployed,
+        "id": hid,
+        "source": SOURCE,
+        "deployStartedAt": started,
+        "initiatedBy": initiated or {"automated": True},
+    }
 
 
-def application(name: str, *, history_: list[dict[str, object]], operation: dict[str, object] | None = None,
-                health: str = "Healthy", sync: str = "Synced") -> dict[str, object]:
+def application(
+    name: str,
+    *,
+    history_: list[dict[str, object]],
+    operation: dict[str, object] | None = None,
+    health: str = "Healthy",
+    sync: str = "Synced",
+) -> dict[str, object]:
     status: dict[str, object] = {
-        "resources": [{"group": "apps", "version": "v1", "kind": "Deployment", "namespace": "shop", "name": name,
-                       "status": sync, "health": {"status": health}}],
-        "sync": {"status": sync, "comparedTo": {"source": SOURCE, "destination": {"namespace": "shop"}},
-                 "revision": history_[-1]["revision"] if history_ else ""},
+        "resources": [
+            {
+                "group": "apps",
+                "version": "v1",
+                "kind": "Deployment",
+                "namespace": "shop",
+                "name": name,
+                "status": sync,
+                "health": {"status": health},
+            }
+        ],
+        "sync": {
+            "status": sync,
+            "comparedTo": {"source": SOURCE, "destination": {"namespace": "shop"}},
+            "revision": history_[-1]["revision"] if history_ else "",
+        },
         "health": {"status": health},
         "history": history_,
         "reconciledAt": "2026-03-14T03:06:00Z",
@@ -50,11 +74,19 @@ def application(name: str, *, history_: list[dict[str, object]], operation: dict
     if operation is not None:
         status["operationState"] = operation
     return {
-        "metadata": {"name": name, "namespace": "argocd", "uid": "5d3c", "resourceVersion": "123",
-                     "creationTimestamp": "2025-01-01T00:00:00Z"},
-        "spec": {"project": "shop", "source": SOURCE,
-                 "destination": {"server": "https://kubernetes.default.svc", "namespace": "shop"},
-                 "syncPolicy": {"automated": {"prune": True, "selfHeal": True}}},
+        "metadata": {
+            "name": name,
+            "namespace": "argocd",
+            "uid": "5d3c",
+            "resourceVersion": "123",
+            "creationTimestamp": "2025-01-01T00:00:00Z",
+        },
+        "spec": {
+            "project": "shop",
+            "source": SOURCE,
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "shop"},
+            "syncPolicy": {"automated": {"prune": True, "selfHeal": True}},
+        },
         "status": status,
     }
 
@@ -68,8 +100,11 @@ HISTORY = [
 
 def operation_state(phase: str, revision: str, *, message: str = "", finished: str | None = None) -> dict[str, object]:
     state: dict[str, object] = {
-        "operation": {"sync": {"revision": revision, "syncStrategy": {"hook": {}}},
-                      "initiatedBy": {"username": "bob"}, "retry": {}},
+        "operation": {
+            "sync": {"revision": revision, "syncStrategy": {"hook": {}}},
+            "initiatedBy": {"username": "bob"},
+            "retry": {},
+        },
         "phase": phase,
         "message": message,
         "syncResult": {"resources": [], "revision": revision, "source": SOURCE},
@@ -110,17 +145,24 @@ async def test_running_operation_is_in_progress(respx_mock: respx.MockRouter, ht
     )
     deploys = await make(http, context).list_deploys(WINDOW)
     op = deploys[-1]
-    assert (op.id, op.status, op.sha, op.previous_sha) == ("checkout#op-2026-03-14T03:00:00Z", "in_progress", SHA[4],
-                                                           SHA[3])
+    assert (op.id, op.status, op.sha, op.previous_sha) == (
+        "checkout#op-2026-03-14T03:00:00Z",
+        "in_progress",
+        SHA[4],
+        SHA[3],
+    )
     assert op.finished_at is None and op.author == "bob"
-    assert op.detail == "sync running: waiting for healthy state of apps/Deployment/checkout; " \
-                        "app now: health Progressing, sync OutOfSync"
+    assert (
+        op.detail == "sync running: waiting for healthy state of apps/Deployment/checkout; "
+        "app now: health Progressing, sync OutOfSync"
+    )
     assert deploys[-2].detail == ""  # the present state is noted on the newest deploy only
 
 
 async def test_failed_operation_and_degraded_health(respx_mock: respx.MockRouter, http, context) -> None:
-    failed = operation_state("Failed", SHA[5], message="one or more objects failed to apply",
-                             finished="2026-03-14T03:01:30Z")
+    failed = operation_state(
+        "Failed", SHA[5], message="one or more objects failed to apply", finished="2026-03-14T03:01:30Z"
+    )
     respx_mock.get(f"{URL}/api/v1/applications/checkout").respond(
         json=application("checkout", history_=HISTORY, operation=failed, health="Degraded")
     )
@@ -151,8 +193,12 @@ async def test_applications_read_concurrently_with_service_and_project(
     cart = respx_mock.get(f"{URL}/api/v1/applications/cart-prod").respond(
         json=application("cart-prod", history_=cart_history)
     )
-    adapter = make(http, context, {"name": "checkout"}, {"name": "cart-prod", "service": "cart", "project": "shop",
-                                                         "namespace": "team-cart"})
+    adapter = make(
+        http,
+        context,
+        {"name": "checkout"},
+        {"name": "cart-prod", "service": "cart", "project": "shop", "namespace": "team-cart"},
+    )
     deploys = await adapter.list_deploys(WINDOW)
     chart = next(d for d in deploys if d.service == "cart")
     # A Helm chart's revision is a version, not a commit: no sha, no repo, started when deployed.
@@ -178,24 +224,53 @@ def test_repo_name(url: str, expected: str) -> None:
 
 
 FAULTS = [
-    pytest.param(httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused",
-                 "down", id="down"),
+    pytest.param(
+        httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused", "down", id="down"
+    ),
     pytest.param(httpx.ConnectTimeout("timed out"), TimeoutError_, "ConnectTimeout", "slow", id="timeout"),
     pytest.param(httpx.Response(503, text="upstream connect error"), UnavailableError, "HTTP 503", "down", id="503"),
-    pytest.param(httpx.Response(200, text="<html><title>Argo CD</title></html>"), BadResponseError, "Argo CD",
-                 "login page", id="html"),
     pytest.param(
-        httpx.Response(404, json={"error": 'applications.argoproj.io "checkout" not found', "code": 5,
-                                  "message": 'applications.argoproj.io "checkout" not found'}),
-        NotFoundError, 'applications.argoproj.io "checkout" not found', "argocd app list",
-        id="404"),
-    pytest.param(httpx.Response(403, json={"error": "permission denied", "code": 7, "message": "permission denied"}),
-                 AuthError, "permission denied", "applications, get, <project>/checkout", id="403"),
-    pytest.param(httpx.Response(401, json={"error": "invalid session: token has invalid claims: token is expired",
-                                           "code": 16}),
-                 AuthError, "token is expired", "argocd account generate-token", id="401"),
-    pytest.param(httpx.Response(200, json={"metadata": {}, "status": "Synced"}), BadResponseError, "with status",
-                 "Argo CD server", id="wrong-shape"),
+        httpx.Response(200, text="<html><title>Argo CD</title></html>"),
+        BadResponseError,
+        "Argo CD",
+        "login page",
+        id="html",
+    ),
+    pytest.param(
+        httpx.Response(
+            404,
+            json={
+                "error": 'applications.argoproj.io "checkout" not found',
+                "code": 5,
+                "message": 'applications.argoproj.io "checkout" not found',
+            },
+        ),
+        NotFoundError,
+        'applications.argoproj.io "checkout" not found',
+        "argocd app list",
+        id="404",
+    ),
+    pytest.param(
+        httpx.Response(403, json={"error": "permission denied", "code": 7, "message": "permission denied"}),
+        AuthError,
+        "permission denied",
+        "applications, get, <project>/checkout",
+        id="403",
+    ),
+    pytest.param(
+        httpx.Response(401, json={"error": "invalid session: token has invalid claims: token is expired", "code": 16}),
+        AuthError,
+        "token is expired",
+        "argocd account generate-token",
+        id="401",
+    ),
+    pytest.param(
+        httpx.Response(200, json={"metadata": {}, "status": "Synced"}),
+        BadResponseError,
+        "with status",
+        "Argo CD server",
+        id="wrong-shape",
+    ),
 ]
 
 
@@ -222,10 +297,17 @@ async def test_unknown_phase_is_a_bad_response(respx_mock: respx.MockRouter, htt
 
 
 async def test_check_reports_version_and_reads_apps(respx_mock: respx.MockRouter, http, context) -> None:
-    respx_mock.get(f"{URL}/api/version").respond(json={
-        "Version": "v2.10.4+f5d63a5", "BuildDate": "2024-03-18T13:46:16Z", "GitCommit": "f5d63a5",
-        "GitTreeState": "clean", "GoVersion": "go1.21.3", "Compiler": "gc", "Platform": "linux/amd64",
-    })
+    respx_mock.get(f"{URL}/api/version").respond(
+        json={
+            "Version": "v2.10.4+f5d63a5",
+            "BuildDate": "2024-03-18T13:46:16Z",
+            "GitCommit": "f5d63a5",
+            "GitTreeState": "clean",
+            "GoVersion": "go1.21.3",
+            "Compiler": "gc",
+            "Platform": "linux/amd64",
+        }
+    )
     app = respx_mock.get(f"{URL}/api/v1/applications/checkout").respond(json=application("checkout", history_=[]))
     assert (await make(http, context).check()).startswith("Argo CD v2.10.4+f5d63a5 at https://argocd.test; 1 applic")
     app.respond(403, json={"error": "permission denied", "code": 7})
@@ -242,8 +324,9 @@ async def test_check_against_a_wrong_url(respx_mock: respx.MockRouter, http, con
 
 def test_config_hides_token_and_refuses_url_credentials() -> None:
     with pytest.raises(ValidationError) as info:
-        ArgoCDConfig.model_validate({"url": f"https://admin:{TOKEN}@argocd.test", "token": TOKEN,
-                                     "applications": [{"name": "x"}]})
+        ArgoCDConfig.model_validate(
+            {"url": f"https://admin:{TOKEN}@argocd.test", "token": TOKEN, "applications": [{"name": "x"}]}
+        )
     assert TOKEN not in str(info.value)
     with pytest.raises(ValidationError, match="applications"):
         ArgoCDConfig.model_validate({"url": URL, "token": TOKEN, "applications": []})

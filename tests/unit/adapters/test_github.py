@@ -33,8 +33,15 @@ SHA = {n: f"{n:x}" * 40 for n in range(8)}  # 1111..., 2222..., one 40-hex sha p
 
 
 def user(login: str) -> dict[str, object]:
-    return {"login": login, "id": 1, "node_id": "MDQ6VXNlcjE=", "type": "User", "site_admin": False,
-            "url": f"{API}/users/{login}", "html_url": f"https://github.com/{login}"}
+    return {
+        "login": login,
+        "id": 1,
+        "node_id": "MDQ6VXNlcjE=",
+        "type": "User",
+        "site_admin": False,
+        "url": f"{API}/users/{login}",
+        "html_url": f"https://github.com/{login}",
+    }
 
 
 def deployment(num: int, created: str, *, env: str = "production", payload: object = None) -> dict[str, object]:
@@ -87,17 +94,26 @@ PAGE_1 = [
 ]
 PAGE_2 = [deployment(2, "2026-03-14T01:50:00Z"), deployment(1, "2026-03-14T01:00:00Z")]
 STATUSES = {
-    5: [status(52, "in_progress", "2026-03-14T03:01:00Z", environment_url="https://shop.example"),
-        status(51, "queued", "2026-03-14T03:00:05Z")],
-    4: [status(42, "failure", "2026-03-14T02:45:00Z", log_url="https://ci.example/4"),
-        status(41, "in_progress", "2026-03-14T02:41:00Z")],
-    3: [status(33, "inactive", "2026-03-14T02:50:00Z"), status(32, "success", "2026-03-14T02:25:00Z",
-        target_url="https://ci.example/3"), status(31, "in_progress", "2026-03-14T02:21:00Z")],
+    5: [
+        status(52, "in_progress", "2026-03-14T03:01:00Z", environment_url="https://shop.example"),
+        status(51, "queued", "2026-03-14T03:00:05Z"),
+    ],
+    4: [
+        status(42, "failure", "2026-03-14T02:45:00Z", log_url="https://ci.example/4"),
+        status(41, "in_progress", "2026-03-14T02:41:00Z"),
+    ],
+    3: [
+        status(33, "inactive", "2026-03-14T02:50:00Z"),
+        status(32, "success", "2026-03-14T02:25:00Z", target_url="https://ci.example/3"),
+        status(31, "in_progress", "2026-03-14T02:21:00Z"),
+    ],
     2: [status(22, "success", "2026-03-14T02:05:00Z"), status(21, "in_progress", "2026-03-14T01:50:30Z")],
     1: [status(11, "success", "2026-03-14T01:10:00Z")],
 }
-NEXT_2 = f'<{API}/repositories/42/deployments?environment=production&per_page=100&page=2>; rel="next", ' \
-         f'<{API}/repositories/42/deployments?environment=production&per_page=100&page=2>; rel="last"'
+NEXT_2 = (
+    f'<{API}/repositories/42/deployments?environment=production&per_page=100&page=2>; rel="next", '
+    f'<{API}/repositories/42/deployments?environment=production&per_page=100&page=2>; rel="last"'
+)
 NEXT_3 = f'<{API}/repositories/42/deployments?environment=production&per_page=100&page=3>; rel="next"'
 
 
@@ -108,9 +124,7 @@ def make(http: httpx.AsyncClient, context, **repo: object) -> GitHubAdapter:
 
 def mock_deployments(respx_mock: respx.MockRouter) -> dict[str, respx.Route]:
     routes = {
-        "page1": respx_mock.get(f"{API}/repos/acme/shop/deployments").respond(
-            json=PAGE_1, headers={"Link": NEXT_2}
-        ),
+        "page1": respx_mock.get(f"{API}/repos/acme/shop/deployments").respond(json=PAGE_1, headers={"Link": NEXT_2}),
         "page2": respx_mock.get(f"{API}/repositories/42/deployments", params={"page": "2"}).respond(
             json=PAGE_2, headers={"Link": NEXT_3}
         ),
@@ -168,8 +182,17 @@ async def test_service_from_payload_and_environment_services(respx_mock: respx.M
         respx_mock.get(f"{API}/repos/acme/shop/deployments/{100 + num}/statuses").respond(
             json=[status(num, "success", "2026-03-14T02:35:00Z")]
         )
-    config = {"token": TOKEN, "repos": [{"repo": "acme/shop", "payload_field": "service",
-                                         "environment_services": {"prod-eu": "search"}, "environments": []}]}
+    config = {
+        "token": TOKEN,
+        "repos": [
+            {
+                "repo": "acme/shop",
+                "payload_field": "service",
+                "environment_services": {"prod-eu": "search"},
+                "environments": [],
+            }
+        ],
+    }
     deploys = await GitHubAdapter("gh", GitHubConfig.model_validate(config), http, context).list_deploys(WINDOW)
     assert {(d.id[-3:], d.service) for d in deploys} == {("103", "cart"), ("102", "search")}  # prod-us: unmapped
     assert "environment" not in route.calls.last.request.url.params  # environments: [] lists them all
@@ -244,31 +267,58 @@ async def test_actions_mode_maps_runs(respx_mock: respx.MockRouter, http, contex
 def comparison(status_: str, *, files: list[dict[str, object]], total: int = 2, behind: int = 0) -> dict[str, object]:
     def commit(sha: str, message: str, date: str) -> dict[str, object]:
         return {
-            "url": f"{API}/repos/acme/shop/commits/{sha}", "sha": sha, "node_id": "C_1",
+            "url": f"{API}/repos/acme/shop/commits/{sha}",
+            "sha": sha,
+            "node_id": "C_1",
             "html_url": f"https://github.com/acme/shop/commit/{sha}",
             "commit": {
                 "url": f"{API}/repos/acme/shop/git/commits/{sha}",
                 "author": {"name": "Alice", "email": "alice@example.com", "date": "2026-03-13T10:00:00Z"},
                 "committer": {"name": "GitHub", "email": "noreply@github.com", "date": date},
-                "message": message, "tree": {"url": "", "sha": "f" * 40}, "comment_count": 0,
+                "message": message,
+                "tree": {"url": "", "sha": "f" * 40},
+                "comment_count": 0,
             },
-            "author": user("alice"), "committer": user("web-flow"), "parents": [{"url": "", "sha": "e" * 40}],
+            "author": user("alice"),
+            "committer": user("web-flow"),
+            "parents": [{"url": "", "sha": "e" * 40}],
         }
 
-    commits = [commit(SHA[2], "Add retry to payments client\n\nLong body", "2026-03-14T01:00:00Z"),
-               commit(SHA[3], "Bump timeout", "2026-03-14T01:30:00Z")]
+    commits = [
+        commit(SHA[2], "Add retry to payments client\n\nLong body", "2026-03-14T01:00:00Z"),
+        commit(SHA[3], "Bump timeout", "2026-03-14T01:30:00Z"),
+    ]
     return {
-        "url": "", "html_url": "", "permalink_url": "", "diff_url": "", "patch_url": "",
+        "url": "",
+        "html_url": "",
+        "permalink_url": "",
+        "diff_url": "",
+        "patch_url": "",
         "base_commit": commit(SHA[1], "base", "2026-03-13T00:00:00Z"),
         "merge_base_commit": commit("abcdef1" + "0" * 33, "merge base", "2026-03-13T00:00:00Z"),
-        "status": status_, "ahead_by": 2, "behind_by": behind, "total_commits": total, "commits": commits,
+        "status": status_,
+        "ahead_by": 2,
+        "behind_by": behind,
+        "total_commits": total,
+        "commits": commits,
         "files": files,
     }
 
 
 def diff_entry(name: str, state: str, **extra: object) -> dict[str, object]:
-    return {"sha": "b" * 40, "filename": name, "status": state, "additions": 3, "deletions": 1, "changes": 4,
-            "blob_url": "", "raw_url": "", "contents_url": "", "patch": "@@ -1 +1 @@", **extra}
+    return {
+        "sha": "b" * 40,
+        "filename": name,
+        "status": state,
+        "additions": 3,
+        "deletions": 1,
+        "changes": 4,
+        "blob_url": "",
+        "raw_url": "",
+        "contents_url": "",
+        "patch": "@@ -1 +1 @@",
+        **extra,
+    }
 
 
 FILES = [
@@ -288,7 +338,8 @@ async def test_compare_maps_commits_and_files(respx_mock: respx.MockRouter, http
     assert adapter.knows("Acme/Shop") and not adapter.knows("acme/other")
     changes = await adapter.get_changes("acme/shop", SHA[1], SHA[3])
     assert [(c.sha, c.message, c.author) for c in changes.commits] == [
-        (SHA[2], "Add retry to payments client", "Alice"), (SHA[3], "Bump timeout", "Alice")
+        (SHA[2], "Add retry to payments client", "Alice"),
+        (SHA[3], "Bump timeout", "Alice"),
     ]
     assert changes.commits[0].committed_at == datetime(2026, 3, 14, 1, 0, tzinfo=UTC)
     assert [(f.path, f.change, f.category) for f in changes.files] == [
@@ -337,31 +388,76 @@ async def test_compare_of_unconfigured_repo(http, context) -> None:
 
 RESET = str(int(time.time()) + 120)
 FAULTS = [
-    pytest.param(httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused",
-                 "down", id="down"),
-    pytest.param(httpx.ReadTimeout("timed out"), TimeoutError_, "ReadTimeout", "slow", id="timeout"),
-    pytest.param(httpx.Response(502, text="<html>Bad gateway</html>"), UnavailableError, "HTTP 502", "down",
-                 id="502"),
-    pytest.param(httpx.Response(200, text="<!doctype html><title>Sign in</title>"), BadResponseError, "Sign in",
-                 "login page", id="html"),
-    pytest.param(httpx.Response(401, json={"message": "Bad credentials", "documentation_url": "https://docs"}),
-                 AuthError, "Bad credentials", "expired or revoked", id="401"),
     pytest.param(
-        httpx.Response(403, json={"message": "API rate limit exceeded for user ID 1."},
-                       headers={"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": RESET,
-                                "x-ratelimit-resource": "core"}),
-        RateLimitedError, "rate limit exceeded", "Wait", id="403-rate-limit"),
-    pytest.param(httpx.Response(429, json={"message": "Too many requests"}, headers={"retry-after": "30"}),
-                 RateLimitedError, "HTTP 429", "Wait", id="429"),
-    pytest.param(httpx.Response(403, json={"message": "Resource not accessible by personal access token"}),
-                 AuthError, "not accessible", "'Deployments' repository permission", id="403-permission"),
-    pytest.param(httpx.Response(403, json={"message": "Resource protected by organization SAML enforcement."},
-                                headers={"x-github-sso": "required; url=https://github.com/orgs/acme/sso"}),
-                 AuthError, "SAML", "single sign-on", id="403-sso"),
-    pytest.param(httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs"}),
-                 NotFoundError, "Not Found", "private repository", id="404-repo"),
-    pytest.param(httpx.Response(200, json={"message": "not a list"}), BadResponseError, "JSON list", "api_url",
-                 id="wrong-shape"),
+        httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused", "down", id="down"
+    ),
+    pytest.param(httpx.ReadTimeout("timed out"), TimeoutError_, "ReadTimeout", "slow", id="timeout"),
+    pytest.param(httpx.Response(502, text="<html>Bad gateway</html>"), UnavailableError, "HTTP 502", "down", id="502"),
+    pytest.param(
+        httpx.Response(200, text="<!doctype html><title>Sign in</title>"),
+        BadResponseError,
+        "Sign in",
+        "login page",
+        id="html",
+    ),
+    pytest.param(
+        httpx.Response(401, json={"message": "Bad credentials", "documentation_url": "https://docs"}),
+        AuthError,
+        "Bad credentials",
+        "expired or revoked",
+        id="401",
+    ),
+    pytest.param(
+        httpx.Response(
+            403,
+            json={"message": "API rate limit exceeded for user ID 1."},
+            headers={
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": RESET,
+                "x-ratelimit-resource": "core",
+            },
+        ),
+        RateLimitedError,
+        "rate limit exceeded",
+        "Wait",
+        id="403-rate-limit",
+    ),
+    pytest.param(
+        httpx.Response(429, json={"message": "Too many requests"}, headers={"retry-after": "30"}),
+        RateLimitedError,
+        "HTTP 429",
+        "Wait",
+        id="429",
+    ),
+    pytest.param(
+        httpx.Response(403, json={"message": "Resource not accessible by personal access token"}),
+        AuthError,
+        "not accessible",
+        "'Deployments' repository permission",
+        id="403-permission",
+    ),
+    pytest.param(
+        httpx.Response(
+            403,
+            json={"message": "Resource protected by organization SAML enforcement."},
+            headers={"x-github-sso": "required; url=https://github.com/orgs/acme/sso"},
+        ),
+        AuthError,
+        "SAML",
+        "single sign-on",
+        id="403-sso",
+    ),
+    pytest.param(
+        httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs"}),
+        NotFoundError,
+        "Not Found",
+        "private repository",
+        id="404-repo",
+    ),
+    pytest.param(
+        httpx.Response(200, json={"message": "not a list"}), BadResponseError, "JSON list", "api_url", id="wrong-shape"
+    ),
 ]
 
 
@@ -432,8 +528,10 @@ async def test_stale_pending_deployment_and_duplicates(respx_mock: respx.MockRou
         json=[PAGE_1[1], deployment(1, "2026-03-14T01:00:00Z"), deployment(0, "2026-03-13T23:00:00Z")]
     )
     statuses = {5: STATUSES[5], 1: [], 0: [status(1, "success", "2026-03-13T23:05:00Z")]}
-    routes = {n: respx_mock.get(f"{API}/repos/acme/shop/deployments/{100 + n}/statuses").respond(json=body)
-              for n, body in statuses.items()}
+    routes = {
+        n: respx_mock.get(f"{API}/repos/acme/shop/deployments/{100 + n}/statuses").respond(json=body)
+        for n, body in statuses.items()
+    }
     deploys = await make(http, context).list_deploys(WINDOW)
     assert [d.id[-3:] for d in deploys] == ["105"]  # 101 is pending for ever: left out
     assert deploys[0].previous_sha == SHA[0] and routes[5].call_count == 1
@@ -460,11 +558,15 @@ async def test_enterprise_urls(respx_mock: respx.MockRouter, http, context) -> N
 
 
 async def test_check_reports_rate_limit_and_repos(respx_mock: respx.MockRouter, http, context) -> None:
-    respx_mock.get(f"{API}/rate_limit").respond(json={
-        "resources": {"core": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
-                      "search": {"limit": 30, "used": 0, "remaining": 30, "reset": 1773457200}},
-        "rate": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
-    })
+    respx_mock.get(f"{API}/rate_limit").respond(
+        json={
+            "resources": {
+                "core": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
+                "search": {"limit": 30, "used": 0, "remaining": 30, "reset": 1773457200},
+            },
+            "rate": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
+        }
+    )
     repo = respx_mock.get(f"{API}/repos/acme/shop").respond(json={"id": 42, "full_name": "acme/shop"})
     answer = await make(http, context).check()
     assert "4,987 of 5,000 requests left" in answer and "1 repos readable" in answer and repo.called
@@ -490,8 +592,9 @@ def test_config_errors(repo: dict[str, object], problem: str) -> None:
 
 def test_config_refuses_credentials_in_url() -> None:
     with pytest.raises(ValidationError, match="must not contain credentials") as info:
-        GitHubConfig.model_validate({"api_url": f"https://x:{TOKEN}@api.github.com", "repos": [
-            {"repo": "acme/shop", "service": "x"}]})
+        GitHubConfig.model_validate(
+            {"api_url": f"https://x:{TOKEN}@api.github.com", "repos": [{"repo": "acme/shop", "service": "x"}]}
+        )
     assert TOKEN not in str(info.value)
 
 
@@ -499,10 +602,21 @@ async def test_codeowners_from_the_contents_api(respx_mock: respx.MockRouter, ht
     import base64
 
     respx_mock.get(f"{API}/repos/acme/shop/contents/.github/CODEOWNERS").mock(
-        return_value=httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs.github.com"}))
+        return_value=httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs.github.com"})
+    )
     text = "services/pay/ @acme/payments\n"
-    respx_mock.get(f"{API}/repos/acme/shop/contents/CODEOWNERS").mock(return_value=httpx.Response(200, json={
-        "type": "file", "encoding": "base64", "size": len(text), "name": "CODEOWNERS", "path": "CODEOWNERS",
-        "content": base64.b64encode(text.encode()).decode() + "\n", "sha": "3d21ec53a331a6f037a91c368710b99387d012c1",
-    }))
+    respx_mock.get(f"{API}/repos/acme/shop/contents/CODEOWNERS").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "type": "file",
+                "encoding": "base64",
+                "size": len(text),
+                "name": "CODEOWNERS",
+                "path": "CODEOWNERS",
+                "content": base64.b64encode(text.encode()).decode() + "\n",
+                "sha": "3d21ec53a331a6f037a91c368710b99387d012c1",
+            },
+        )
+    )
     assert await make(http, context).codeowners("acme/shop") == text

@@ -351,8 +351,15 @@ async def test_check_runs_auth_test(http, context):
     respx.post(f"{API}/auth.test").mock(
         return_value=httpx.Response(
             200,
-            json={"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "firstfifteen",
-                  "team_id": "T12345", "user_id": "U0BOT", "bot_id": "B0BOT"},
+            json={
+                "ok": True,
+                "url": "https://acme.slack.com/",
+                "team": "Acme",
+                "user": "firstfifteen",
+                "team_id": "T12345",
+                "user_id": "U0BOT",
+                "bot_id": "B0BOT",
+            },
         )  # fmt: skip
     )
     assert await make(http, context).check() == "Slack workspace Acme as firstfifteen (https://acme.slack.com/)"

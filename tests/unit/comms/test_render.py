@@ -11,12 +11,20 @@ NOW = datetime(2026, 3, 14, 14, 7, tzinfo=UTC)
 
 def facts(**changes) -> IncidentFacts:
     base = dict(
-        incident_id="INC-7", title="Checkout errors", severity="SEV2", state="investigating",
-        started_at=NOW - timedelta(minutes=25), now=NOW,
+        incident_id="INC-7",
+        title="Checkout errors",
+        severity="SEV2",
+        state="investigating",
+        started_at=NOW - timedelta(minutes=25),
+        now=NOW,
         customer_impact="Some customers cannot complete checkout.",
-        components={"Checkout": "partial_outage"}, known=["checkout: error ratio 11% vs 0.2%"],
-        ruled_out=["no provider incident open"], investigating=["deploy v2.42.0"], owners={"dana": "rollback"},
-        affected_services=["checkout", "frontend"], next_update_minutes={"status_page": 30, "chat": 15, "exec_email": 60, "support": 60},
+        components={"Checkout": "partial_outage"},
+        known=["checkout: error ratio 11% vs 0.2%"],
+        ruled_out=["no provider incident open"],
+        investigating=["deploy v2.42.0"],
+        owners={"dana": "rollback"},
+        affected_services=["checkout", "frontend"],
+        next_update_minutes={"status_page": 30, "chat": 15, "exec_email": 60, "support": 60},
         status_page_url="https://status.example.com",
     )
     base.update(changes)
@@ -43,8 +51,16 @@ def test_status_page_never_shows_the_cause_while_investigating():
 
 def test_chat_has_known_ruled_out_investigating_and_owners():
     body = render(ENV, "chat", facts()).body
-    for fragment in ("*[SEV2] INC-7: Checkout errors*", "25 min ago", "• checkout: error ratio", "• no provider incident",
-                     "• deploy v2.42.0", "• dana: rollback", "*Next update:* 14:22 UTC", "checkout, frontend"):
+    for fragment in (
+        "*[SEV2] INC-7: Checkout errors*",
+        "25 min ago",
+        "• checkout: error ratio",
+        "• no provider incident",
+        "• deploy v2.42.0",
+        "• dana: rollback",
+        "*Next update:* 14:22 UTC",
+        "checkout, frontend",
+    ):
         assert fragment in body
     assert render(ENV, "chat", facts()).public_text == ""
 
@@ -52,8 +68,13 @@ def test_chat_has_known_ruled_out_investigating_and_owners():
 def test_exec_email_has_a_subject_and_the_expected_fields():
     rendered = render(ENV, "exec_email", facts())
     assert rendered.subject == "[SEV2] INC-7: Checkout errors (investigating)"
-    for field in ("Customer impact:", "Service impact: Checkout partial outage", "Impact duration: since 13:42 UTC (25 min so far)",
-                  "Root cause: not yet known", "Next update by 15:07 UTC."):
+    for field in (
+        "Customer impact:",
+        "Service impact: Checkout partial outage",
+        "Impact duration: since 13:42 UTC (25 min so far)",
+        "Root cause: not yet known",
+        "Next update by 15:07 UTC.",
+    ):
         assert field in rendered.body
 
 
@@ -83,7 +104,9 @@ def test_times_carry_the_day_when_it_differs():
     assert duration(NOW - timedelta(minutes=125), NOW) == "2 h 5 min"
 
 
-@pytest.mark.parametrize(("severity", "policy", "due"), [("SEV1", "SEV2", True), ("SEV2", "SEV2", True), ("SEV3", "SEV2", False)])
+@pytest.mark.parametrize(
+    ("severity", "policy", "due"), [("SEV1", "SEV2", True), ("SEV2", "SEV2", True), ("SEV3", "SEV2", False)]
+)
 def test_exec_email_policy(severity, policy, due):
     assert exec_email_due(severity, policy) is due
 

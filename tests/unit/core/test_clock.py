@@ -37,7 +37,9 @@ def test_parse_time_refuses_far_times():
         parse_time("2020-01-01T00:00:00Z", REF)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("1w", 604800)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("1w", 604800)]
+)
 def test_parse_duration(text, seconds):
     assert parse_duration(text).total_seconds() == seconds
 

@@ -43,7 +43,8 @@ def test_unknown_name_lists_the_installed_adapters():
 @pytest.fixture
 def third_party(tmp_path, monkeypatch):
     """A real installed distribution (dist-info with entry_points.txt) that registers one adapter."""
-    (tmp_path / "ff_thirdparty.py").write_text(textwrap.dedent('''
+    (tmp_path / "ff_thirdparty.py").write_text(
+        textwrap.dedent("""
         from pydantic import BaseModel
 
         class Settings(BaseModel):
@@ -61,7 +62,8 @@ def third_party(tmp_path, monkeypatch):
 
             async def list_deploys(self, window):
                 return []
-    '''))
+    """)
+    )
     dist = tmp_path / "ff_thirdparty-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ff-thirdparty\nVersion: 1.0\n")
@@ -78,10 +80,13 @@ def test_a_third_party_adapter_needs_no_core_change(third_party):
     cls = registry.load_adapter_class("echo")
     assert cls.__name__ == "EchoAdapter" and cls.capabilities == {"deploys"}
 
-    from mcp_server.config import parse_config
     from pathlib import Path
 
-    config = parse_config({"services": [{"name": "a"}], "adapters": {"echo": {"greeting": "hello"}}}, base_dir=Path("."))
+    from mcp_server.config import parse_config
+
+    config = parse_config(
+        {"services": [{"name": "a"}], "adapters": {"echo": {"greeting": "hello"}}}, base_dir=Path(".")
+    )
     assert config.adapters["echo"].settings() == {"greeting": "hello"}
     with pytest.raises(ConfigError, match="adapters.echo"):
         parse_config({"services": [{"name": "a"}], "adapters": {"echo": {"greeting": 5}}}, base_dir=Path("."))

@@ -8,7 +8,7 @@ from mcp_server.signals import build_query, promql_string, regex_literal, render
 
 @pytest.mark.parametrize(
     "name",
-    ['checkout', 'a"b', "a}b{c", 'x"}) or vector(1) #', "back\\slash", "dot.ted", "pipe|name", "new\nline"],
+    ["checkout", 'a"b', "a}b{c", 'x"}) or vector(1) #', "back\\slash", "dot.ted", "pipe|name", "new\nline"],
 )
 def test_service_matcher_keeps_names_literal(name):
     matcher = service_matcher("service", [name])
@@ -41,6 +41,6 @@ def test_build_query_uses_custom_labels_selector_and_quantile():
     signals = SignalsConfig(service_label="app", selector='job="api"')
     query = build_query(signals, "latency", ["x"], range_seconds=300, quantile=0.95)
     assert query.promql == (
-        'histogram_quantile(0.95, sum by (app, le) '
+        "histogram_quantile(0.95, sum by (app, le) "
         '(rate(http_request_duration_seconds_bucket{app=~"x",job="api"}[5m])))'
     )

@@ -99,8 +99,13 @@ async def test_files_with_kinds_categories_and_line_counts(tmp_path, http, shop,
     _, shas = shop
     changes = await changes_of(adapter(tmp_path, http), shas[0], shas[2], mode, (shas[0], shas[1]))
     files = {f.path: f for f in changes.files}
-    assert set(files) == {"config/checkout.yaml", "src/basket.py", "db/migrations/0002_add_index.sql",
-                          "docs/old.md", "static/logo.png"}
+    assert set(files) == {
+        "config/checkout.yaml",
+        "src/basket.py",
+        "db/migrations/0002_add_index.sql",
+        "docs/old.md",
+        "static/logo.png",
+    }
     config = files["config/checkout.yaml"]
     assert (config.change, config.category, config.additions, config.deletions) == ("modified", "config", 2, 1)
     basket = files["src/basket.py"]
@@ -229,8 +234,9 @@ async def test_missing_clone_is_a_config_error(tmp_path, http):
 async def test_a_directory_that_is_not_a_repo_is_a_config_error_even_inside_one(tmp_path, http, shop):
     path, _ = shop
     (path / "src" / "plain").mkdir()  # inside the shop repository: git must not answer for its parent
-    source = GitRepoAdapter("git", GitRepoConfig(repos={"plain": str(path / "src" / "plain")}), http,
-                            AdapterContext(base_dir=tmp_path))
+    source = GitRepoAdapter(
+        "git", GitRepoConfig(repos={"plain": str(path / "src" / "plain")}), http, AdapterContext(base_dir=tmp_path)
+    )
     with pytest.raises(ConfigError, match="not a git repository"):
         await source.check()
     with pytest.raises(ConfigError, match="not a git repository"):
@@ -285,9 +291,14 @@ def test_gitrepo_builds_deterministic_shas(tmp_path):
 
 def branchy_repo(path: Path) -> list[str]:
     """main c0..c5, a feature branch from c2 (f0, f1) merged into main (m), then c6; distinct dates."""
+
     def spec(name: str, minute: int, **extra: object) -> dict:
-        return {"message": name, "write": {f"src/{name}.py": f"{name} = {minute}\n"},
-                "at": f"2026-03-14T01:{minute:02d}:00Z", **extra}
+        return {
+            "message": name,
+            "write": {f"src/{name}.py": f"{name} = {minute}\n"},
+            "at": f"2026-03-14T01:{minute:02d}:00Z",
+            **extra,
+        }
 
     main = build_repo(path, [spec(f"c{i}", i) for i in range(6)])
     create_branch(path, "feature", main[2])
@@ -331,9 +342,12 @@ async def test_a_batch_keeps_each_pairs_error_to_itself(tmp_path, http, shop):
     _, shas = shop
     missing = "f" * 40
     source = adapter(tmp_path, http)
-    answers = await asyncio.gather(source.get_changes("acme/shop", shas[0], shas[2]),
-                                   source.get_changes("acme/shop", missing, shas[2]),
-                                   source.get_changes("acme/shop", shas[0], "v9.9.9"), return_exceptions=True)
+    answers = await asyncio.gather(
+        source.get_changes("acme/shop", shas[0], shas[2]),
+        source.get_changes("acme/shop", missing, shas[2]),
+        source.get_changes("acme/shop", shas[0], "v9.9.9"),
+        return_exceptions=True,
+    )
     assert [c.sha for c in answers[0].commits] == [shas[2], shas[1]]
     assert isinstance(answers[1], NotFoundError) and "base commit" in answers[1].message
     assert isinstance(answers[2], NotFoundError) and "head commit 'v9.9.9'" in answers[2].message
@@ -360,10 +374,13 @@ async def test_a_failed_fetch_is_not_fatal_and_the_hint_says_it_ran(tmp_path, ht
 
 async def test_codeowners_is_read_where_github_looks(tmp_path: Path, http: httpx.AsyncClient) -> None:
     path = tmp_path / "clones" / "shop"
-    build_repo(path, [
-        {"message": "base", "write": {"CODEOWNERS": "* @acme/root\n", "src/a.py": "x\n"}},
-        {"message": "owners", "write": {".github/CODEOWNERS": "services/pay/ @acme/payments\n"}},
-    ])
+    build_repo(
+        path,
+        [
+            {"message": "base", "write": {"CODEOWNERS": "* @acme/root\n", "src/a.py": "x\n"}},
+            {"message": "owners", "write": {".github/CODEOWNERS": "services/pay/ @acme/payments\n"}},
+        ],
+    )
     assert await adapter(tmp_path, http).codeowners("acme/shop") == "services/pay/ @acme/payments\n"
 
 

@@ -41,8 +41,18 @@ def rules():
 
 def test_parse_skips_comments_blanks_and_negation(rules):
     assert [r.pattern for r in rules] == [
-        "*", "*.js", "/docs/", "docs/*", "apps/", "/build/logs/", "**/payments", "services/checkout/**",
-        "/services/cart", "services/checkout/vendor/", "file with space.txt", "#hash.txt",
+        "*",
+        "*.js",
+        "/docs/",
+        "docs/*",
+        "apps/",
+        "/build/logs/",
+        "**/payments",
+        "services/checkout/**",
+        "/services/cart",
+        "services/checkout/vendor/",
+        "file with space.txt",
+        "#hash.txt",
     ]
     assert rules[1].owners == ("@acme/frontend",)
     assert rules[7].owners == ("@acme/checkout", "checkout-lead@acme.com")

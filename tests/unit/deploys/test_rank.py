@@ -15,8 +15,12 @@ from mcp_server.deploys.rank import confidence, rank, split_candidates
 ONSET = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
 SERVICES = {
     "frontend": ServiceConfig(name="frontend", depends_on=["checkout", "search"]),
-    "checkout": ServiceConfig(name="checkout", depends_on=["payments"], paths=["services/checkout/**"],
-                              routes={"/pay": ["services/checkout/pay/**"]}),
+    "checkout": ServiceConfig(
+        name="checkout",
+        depends_on=["payments"],
+        paths=["services/checkout/**"],
+        routes={"/pay": ["services/checkout/pay/**"]},
+    ),
     "payments": ServiceConfig(name="payments", depends_on=["ledger"]),
     "ledger": ServiceConfig(name="ledger"),
     "search": ServiceConfig(name="search", depends_on=["index"]),
@@ -25,23 +29,37 @@ SERVICES = {
 
 
 def ctx(**changes) -> RankContext:
-    base = dict(onset=ONSET, affected=frozenset({"checkout", "frontend"}), roots=frozenset({"checkout"}),
-                services=SERVICES, failing_routes={"checkout": ("/pay",)}, half_life_minutes=30.0)
+    base = dict(
+        onset=ONSET,
+        affected=frozenset({"checkout", "frontend"}),
+        roots=frozenset({"checkout"}),
+        services=SERVICES,
+        failing_routes={"checkout": ("/pay",)},
+        half_life_minutes=30.0,
+    )
     base.update(changes)
     return RankContext(**base)
 
 
-def deploy(id_: str, service: str, finished_before: float | None, started_before: float = 60,
-           status: str = "succeeded") -> Deploy:
+def deploy(
+    id_: str, service: str, finished_before: float | None, started_before: float = 60, status: str = "succeeded"
+) -> Deploy:
     started = ONSET - timedelta(minutes=started_before)
     finished = None if finished_before is None else ONSET - timedelta(minutes=finished_before)
     return Deploy(id=id_, service=service, started_at=started, finished_at=finished, status=status)  # type: ignore[arg-type]
 
 
 def changes(*files: tuple[str, str, int]) -> ChangeSet:
-    return ChangeSet(repo="acme/shop", base="a", head="b", commits=[], files=[
-        ChangedFile(path=p, change="modified", category=c, additions=n, deletions=0) for p, c, n in files  # type: ignore[arg-type]
-    ])
+    return ChangeSet(
+        repo="acme/shop",
+        base="a",
+        head="b",
+        commits=[],
+        files=[
+            ChangedFile(path=p, change="modified", category=c, additions=n, deletions=0)
+            for p, c, n in files  # type: ignore[arg-type]
+        ],
+    )
 
 
 def feature(deploy_: Deploy, change_set: ChangeSet | None, name: str, context: RankContext | None = None):
@@ -56,7 +74,10 @@ def test_candidates_exclude_deploys_after_the_onset_and_keep_rollouts_in_flight(
     done = deploy("done", "checkout", 5)
     chosen, excluded = split_candidates([after, rolling, finished_later, old, done], ONSET, timedelta(hours=24))
     assert [d.id for d in chosen] == ["rolling", "straddle", "done"]
-    assert {e.deploy_id: e.reason for e in excluded} == {"after": "started after the onset", "old": "older than the lookback"}
+    assert {e.deploy_id: e.reason for e in excluded} == {
+        "after": "started after the onset",
+        "old": "older than the lookback",
+    }
 
 
 @pytest.mark.parametrize(("minutes", "score"), [(0, 1.0), (30, 0.5), (60, 0.25), (None, 1.0)])
@@ -79,8 +100,14 @@ def test_service_feature_sees_monorepo_paths_owned_by_an_affected_service():
 
 @pytest.mark.parametrize(
     ("service", "score", "fragment"),
-    [("payments", 1.0, "likely root checkout"), ("ledger", 0.6, "2 hops"), ("search", 0.5, "symptom frontend"),
-     ("index", 0.3, "symptom frontend"), ("checkout", 1.0, "the likely root itself"), ("frontend", 0.0, "a symptom")],
+    [
+        ("payments", 1.0, "likely root checkout"),
+        ("ledger", 0.6, "2 hops"),
+        ("search", 0.5, "symptom frontend"),
+        ("index", 0.3, "symptom frontend"),
+        ("checkout", 1.0, "the likely root itself"),
+        ("frontend", 0.0, "a symptom"),
+    ],
 )
 def test_upstream_feature_weighs_dependencies_of_roots_over_those_of_symptoms(service, score, fragment):
     f = feature(deploy("d", service, 5), None, "upstream")
@@ -97,8 +124,12 @@ def test_routes_feature_matches_changed_files_to_failing_routes():
 
 @pytest.mark.parametrize(
     ("files", "score"),
-    [((("config/pool.yaml", "config", 1),), 1.0), ((("requirements.txt", "dependency", 1),), 0.9),
-     ((("src/a.py", "code", 1), ("docs/a.md", "docs", 1)), 0.6), ((("docs/a.md", "docs", 1),), 0.0)],
+    [
+        ((("config/pool.yaml", "config", 1),), 1.0),
+        ((("requirements.txt", "dependency", 1),), 0.9),
+        ((("src/a.py", "code", 1), ("docs/a.md", "docs", 1)), 0.6),
+        ((("docs/a.md", "docs", 1),), 0.0),
+    ],
 )
 def test_change_kind_feature(files, score):
     assert feature(deploy("d", "checkout", 5), changes(*files), "change_kind").score == score
@@ -120,7 +151,9 @@ def test_docs_and_tests_only_changes_are_gated_down():
     assert total_score(score_features(d, code, ctx()), code) > 2 * total_score(features_docs, docs)
 
 
-@pytest.mark.parametrize(("status", "score"), [("failed", 1.0), ("in_progress", 0.8), ("rolled_back", 0.5), ("succeeded", 0.0)])
+@pytest.mark.parametrize(
+    ("status", "score"), [("failed", 1.0), ("in_progress", 0.8), ("rolled_back", 0.5), ("succeeded", 0.0)]
+)
 def test_status_feature(status, score):
     assert feature(deploy("d", "ledger", 5, status=status), None, "status").score == score
 
@@ -143,7 +176,10 @@ def test_rank_reports_missing_changes():
     assert ranked[0].changes is None and ranked[0].changes_error == "github: 404"
 
 
-@pytest.mark.parametrize(("score", "lead", "level"), [(0.7, 0.2, "high"), (0.7, 0.05, "medium"), (0.4, 0.12, "medium"), (0.3, 0.12, "low"), (0.3, 0.02, "low")])
+@pytest.mark.parametrize(
+    ("score", "lead", "level"),
+    [(0.7, 0.2, "high"), (0.7, 0.05, "medium"), (0.4, 0.12, "medium"), (0.3, 0.12, "low"), (0.3, 0.02, "low")],
+)
 def test_confidence(score, lead, level):
     assert confidence(score, lead) == level
 
@@ -154,7 +190,9 @@ def test_verdict_says_no_deploy_when_nothing_scores_above_the_threshold():
     verdict, reason = _verdict(weak, incident, 0.35)
     assert verdict == "no_deploy_implicated" and "under the 0.35 threshold" in reason
     assert _verdict([], incident, 0.35)[0] == "no_deploy_implicated"
-    strong = rank([deploy("bad", "checkout", 3)], {"bad": changes(("services/checkout/pay/x.py", "code", 50))}, {}, ctx())
+    strong = rank(
+        [deploy("bad", "checkout", 3)], {"bad": changes(("services/checkout/pay/x.py", "code", 50))}, {}, ctx()
+    )
     assert _verdict(strong, incident, 0.35)[0] == "deploy_implicated"
     quiet = Incident(onset=ONSET, onset_source="triage signal", affected=[], roots=[], nothing_degraded=True)
     assert "nothing degraded" in _verdict(strong, quiet, 0.35)[1]
@@ -194,8 +232,15 @@ def test_files_of_another_repository_never_belong_to_a_degraded_service():
         "checkout": SERVICES["checkout"].model_copy(update={"repo": "acme/checkout", "paths": ["**"]}),
         "ledger": SERVICES["ledger"].model_copy(update={"repo": "acme/ledger"}),
     }
-    other_repo = ChangeSet(repo="acme/ledger", base="a", head="b", commits=[], files=[
-        ChangedFile(path="services/checkout/pay/x.py", change="modified", category="code", additions=1, deletions=0)])
+    other_repo = ChangeSet(
+        repo="acme/ledger",
+        base="a",
+        head="b",
+        commits=[],
+        files=[
+            ChangedFile(path="services/checkout/pay/x.py", change="modified", category="code", additions=1, deletions=0)
+        ],
+    )
     context = ctx(services=services)
     d = deploy("d", "ledger", 5).model_copy(update={"repo": "acme/ledger"})
     assert feature(d, other_repo, "service", context).score == 0.0
@@ -217,8 +262,17 @@ def test_optimistic_score_bounds_services_without_a_repo():
     from mcp_server.deploys.features import optimistic_score
 
     d = deploy("d", "ledger", 5).model_copy(update={"repo": "acme/ledger"})
-    owned = ChangeSet(repo="acme/ledger", base="a", head="b", commits=[], files=[
-        ChangedFile(path="services/checkout/pay/x.py", change="modified", category="config", additions=9, deletions=0)])
+    owned = ChangeSet(
+        repo="acme/ledger",
+        base="a",
+        head="b",
+        commits=[],
+        files=[
+            ChangedFile(
+                path="services/checkout/pay/x.py", change="modified", category="config", additions=9, deletions=0
+            )
+        ],
+    )
     assert total_score(score_features(d, owned, ctx()), owned) <= optimistic_score(d, ctx()) + 1e-9
 
 
@@ -233,11 +287,20 @@ def test_routes_match_by_segments_when_a_service_has_no_route_map():
 def test_codeowners_give_a_monorepo_file_to_the_team_of_a_degraded_service():
     from mcp_server.deploys.ownership import parse_codeowners
 
-    services = {**SERVICES, "checkout": SERVICES["checkout"].model_copy(update={"paths": [], "team": "payments-team",
-                                                                                 "repo": "acme/mono"})}
+    services = {
+        **SERVICES,
+        "checkout": SERVICES["checkout"].model_copy(update={"paths": [], "team": "payments-team", "repo": "acme/mono"}),
+    }
     rules = {"acme/mono": parse_codeowners("/libs/billing/ @acme/payments-team\n")}
-    owned = ChangeSet(repo="acme/mono", base="a", head="b", commits=[], files=[
-        ChangedFile(path="libs/billing/rounding.py", change="modified", category="code", additions=3, deletions=1)])
+    owned = ChangeSet(
+        repo="acme/mono",
+        base="a",
+        head="b",
+        commits=[],
+        files=[
+            ChangedFile(path="libs/billing/rounding.py", change="modified", category="code", additions=3, deletions=1)
+        ],
+    )
     d = deploy("d", "platform", 5).model_copy(update={"repo": "acme/mono"})
     assert feature(d, owned, "service", ctx(services=services)).score == 0.0
     f = feature(d, owned, "service", ctx(services=services, codeowners=rules))

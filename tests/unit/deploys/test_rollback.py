@@ -13,17 +13,39 @@ from mcp_server.deploys.rollback import assess_risk, build_plan, expected_durati
 T0 = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
 
 
-def deploy(id_: str, minutes_ago: float, duration: float = 5, service: str = "checkout", status: str = "succeeded",
-           version: str = "", sha: str = "") -> Deploy:
+def deploy(
+    id_: str,
+    minutes_ago: float,
+    duration: float = 5,
+    service: str = "checkout",
+    status: str = "succeeded",
+    version: str = "",
+    sha: str = "",
+) -> Deploy:
     started = T0 - timedelta(minutes=minutes_ago)
-    return Deploy(id=id_, service=service, environment="prod", version=version or id_, sha=sha or f"{id_}sha",
-                  previous_version="v0", previous_sha="v0sha", started_at=started,
-                  finished_at=started + timedelta(minutes=duration), status=status, repo="acme/shop")  # type: ignore[arg-type]
+    return Deploy(
+        id=id_,
+        service=service,
+        environment="prod",
+        version=version or id_,
+        sha=sha or f"{id_}sha",
+        previous_version="v0",
+        previous_sha="v0sha",
+        started_at=started,
+        finished_at=started + timedelta(minutes=duration),
+        status=status,
+        repo="acme/shop",
+    )  # type: ignore[arg-type]
 
 
 def changes(*files: tuple[str, str]) -> ChangeSet:
-    return ChangeSet(repo="acme/shop", base="a", head="b", commits=[],
-                     files=[ChangedFile(path=p, change="modified", category=c, additions=3, deletions=1) for p, c in files])  # type: ignore[arg-type]
+    return ChangeSet(
+        repo="acme/shop",
+        base="a",
+        head="b",
+        commits=[],
+        files=[ChangedFile(path=p, change="modified", category=c, additions=3, deletions=1) for p, c in files],
+    )  # type: ignore[arg-type]
 
 
 HISTORY = [
@@ -52,7 +74,9 @@ def test_stacked_deploys_are_later_ones_of_the_same_service():
 
 def test_expected_duration_is_the_median_of_past_succeeded_deploys():
     minutes, basis = expected_duration("checkout", HISTORY)
-    assert minutes == 6.0 and basis == "median of 3 deploys of checkout in the lookback"  # 4, 6, 10; the failed 8 is ignored
+    assert (
+        minutes == 6.0 and basis == "median of 3 deploys of checkout in the lookback"
+    )  # 4, 6, 10; the failed 8 is ignored
     assert expected_duration("search", HISTORY) == (None, "no finished deploy of search in the lookback to learn from")
 
 

@@ -13,9 +13,9 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import incident_store_workers as workers
 import pytest
 
-import incident_store_workers as workers
 from mcp_server.store.migrations import MIGRATIONS
 from mcp_server.store.models import IncidentDraft, TimelineEntry
 from mcp_server.store.sqlite import SqliteIncidentStore

@@ -156,13 +156,25 @@ def test_entry_details_size_limit() -> None:
 
 def test_output_models_serialise_utc_with_z() -> None:
     incident = Incident(
-        id="INC-3", title="t", severity="SEV1", status="open", started_at=WHEN, declared_at=WHEN,
-        declared_by="a", updated_at=WHEN,
+        id="INC-3",
+        title="t",
+        severity="SEV1",
+        status="open",
+        started_at=WHEN,
+        declared_at=WHEN,
+        declared_by="a",
+        updated_at=WHEN,
     )
     dumped = json.loads(incident.model_dump_json())
     assert dumped["declared_at"] == "2026-03-14T03:07:00Z"
     event = TimelineEvent(
-        id=1, incident_id="INC-3", occurred_at=WHEN, recorded_at=WHEN, source="human", kind="note", text="x",
+        id=1,
+        incident_id="INC-3",
+        occurred_at=WHEN,
+        recorded_at=WHEN,
+        source="human",
+        kind="note",
+        text="x",
     )
     assert json.loads(event.model_dump_json())["occurred_at"] == "2026-03-14T03:07:00Z"
 

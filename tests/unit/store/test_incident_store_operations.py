@@ -368,11 +368,14 @@ def test_set_status_allows_reopening(store: SqliteIncidentStore) -> None:
     assert [c.details["to"] for c in changes] == ["resolved", "open"]
 
 
-@pytest.mark.parametrize(("status", "actor", "message"), [
-    ("closed", "bob", "unknown status"),
-    ("resolved", "", "actor must name who acted"),
-    ("resolved", "two\nlines", "actor must name who acted"),
-])
+@pytest.mark.parametrize(
+    ("status", "actor", "message"),
+    [
+        ("closed", "bob", "unknown status"),
+        ("resolved", "", "actor must name who acted"),
+        ("resolved", "two\nlines", "actor must name who acted"),
+    ],
+)
 def test_set_status_argument_errors(store: SqliteIncidentStore, status: str, actor: str, message: str) -> None:
     incident = store.declare_incident(draft())
     with pytest.raises(QueryError, match=message):

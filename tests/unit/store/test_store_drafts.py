@@ -7,10 +7,10 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import incident_store_workers as workers
 import pytest
 from pydantic import ValidationError
 
-import incident_store_workers as workers
 from adapters.errors import NotFoundError, QueryError
 from adapters.models import PostResult
 from mcp_server.store import IncidentStore
@@ -41,7 +41,9 @@ def draft_in(incident_id: str, audience: str = "chat", **overrides: object) -> D
 
 
 def result(remote_id: str = "1710385800.000100") -> PostResult:
-    return PostResult(target="slack:#inc-checkout", remote_id=remote_id, link="https://x.slack.com/p1", posted_at=POSTED_AT)
+    return PostResult(
+        target="slack:#inc-checkout", remote_id=remote_id, link="https://x.slack.com/p1", posted_at=POSTED_AT
+    )
 
 
 def test_the_sqlite_store_still_fulfils_the_protocol(store: SqliteIncidentStore) -> None:
@@ -52,7 +54,9 @@ def test_save_assigns_sequential_ids_and_created_at(store: SqliteIncidentStore, 
     inc = declare(store)
     first = store.save_draft(draft_in(inc))
     clock.advance(minutes=1)
-    second = store.save_draft(draft_in(inc, "status_page", public_state="investigating", components={"Checkout": "partial_outage"}))
+    second = store.save_draft(
+        draft_in(inc, "status_page", public_state="investigating", components={"Checkout": "partial_outage"})
+    )
     assert (first.id, second.id) == ("D-1", "D-2")
     assert first.created_at == datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
     assert second.created_at == datetime(2026, 3, 14, 3, 1, tzinfo=UTC)

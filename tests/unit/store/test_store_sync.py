@@ -11,7 +11,7 @@ import pytest
 
 from adapters.errors import NotFoundError, QueryError
 from mcp_server.store.migrations import MIGRATIONS, schema_version
-from mcp_server.store.models import IncidentDraft, InboxAlertIn, TimelineEntry
+from mcp_server.store.models import InboxAlertIn, IncidentDraft, TimelineEntry
 from mcp_server.store.sqlite import SqliteIncidentStore
 
 T0 = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
@@ -23,8 +23,13 @@ def declare(store: SqliteIncidentStore) -> str:
 
 def message(text: str = "rolling back api", **overrides: object) -> TimelineEntry:
     fields: dict[str, object] = {
-        "source": "slack", "kind": "message", "text": text, "actor": "bob", "occurred_at": T0,
-        "source_id": "C042:1710385620.000100", "link": "https://x.slack.com/archives/C042/p1710385620000100",
+        "source": "slack",
+        "kind": "message",
+        "text": text,
+        "actor": "bob",
+        "occurred_at": T0,
+        "source_id": "C042:1710385620.000100",
+        "link": "https://x.slack.com/archives/C042/p1710385620000100",
     }
     return TimelineEntry.model_validate({**fields, **overrides})
 
@@ -43,7 +48,11 @@ def test_upsert_created_unchanged_updated_with_history(store: SqliteIncidentStor
     assert (updated.edited_at, updated.revision_count) == (edited_at, 1)
     [revision] = store.get_revisions(created.id)
     assert (revision.change, revision.text, revision.actor, revision.replaced_at) == (
-        "updated", "rolling back api", "bob", edited_at)
+        "updated",
+        "rolling back api",
+        "bob",
+        edited_at,
+    )
     events, _ = store.get_timeline(inc, sources=["slack"])
     assert events == [updated]
 
@@ -97,8 +106,12 @@ def test_cursors_per_incident_and_source(store: SqliteIncidentStore) -> None:
 
 def alert(status: str = "firing", ends_at: datetime | None = None, **overrides: object) -> InboxAlertIn:
     fields: dict[str, object] = {
-        "fingerprint": "a1b2c3", "status": status, "name": "HighErrorRate", "labels": {"service": "checkout"},
-        "starts_at": T0, "ends_at": ends_at,
+        "fingerprint": "a1b2c3",
+        "status": status,
+        "name": "HighErrorRate",
+        "labels": {"service": "checkout"},
+        "starts_at": T0,
+        "ends_at": ends_at,
     }
     return InboxAlertIn.model_validate({**fields, **overrides})
 
@@ -111,7 +124,9 @@ def test_inbox_records_each_notification_once_and_lists_by_overlap(store: Sqlite
     store.record_inbox_alerts([old])
     found = store.list_inbox_alerts(T0 - timedelta(minutes=30), T0 + timedelta(hours=1))
     assert [(a.fingerprint, a.status, a.ends_at) for a in found] == [
-        ("a1b2c3", "firing", None), ("a1b2c3", "resolved", T0 + timedelta(minutes=10))]
+        ("a1b2c3", "firing", None),
+        ("a1b2c3", "resolved", T0 + timedelta(minutes=10)),
+    ]
     assert found[0].labels == {"service": "checkout"} and found[0].received_at == T0
     assert store.list_inbox_alerts(T0 - timedelta(hours=3), T0 - timedelta(hours=1, minutes=30))[0].fingerprint == "old"
 
@@ -128,7 +143,9 @@ def test_a_version_one_database_with_data_upgrades(db_path: Path) -> None:
     with SqliteIncidentStore(db_path) as upgraded:
         events, _ = upgraded.get_timeline(inc)
         assert sorted((e.kind, e.edited_at, e.deleted_at, e.revision_count) for e in events) == [
-            ("declared", None, None, 0), ("message", None, None, 0)]
+            ("declared", None, None, 0),
+            ("message", None, None, 0),
+        ]
         message_id = next(e.id for e in events if e.kind == "message")
         _, outcome = upgraded.upsert_event(inc, message("edited", link=""))
         assert outcome == "updated" and len(upgraded.get_revisions(message_id)) == 1

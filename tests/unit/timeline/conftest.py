@@ -29,8 +29,14 @@ def store() -> Iterator[IncidentStore]:
 
 @pytest.fixture
 def incident_id(store: IncidentStore) -> str:
-    draft = IncidentDraft(title="Checkout 500s", severity="SEV2", declared_by="alice", suspected_service="checkout",
-                          started_at=T0, declared_at=T0 + timedelta(minutes=5))
+    draft = IncidentDraft(
+        title="Checkout 500s",
+        severity="SEV2",
+        declared_by="alice",
+        suspected_service="checkout",
+        started_at=T0,
+        declared_at=T0 + timedelta(minutes=5),
+    )
     return store.declare_incident(draft).id
 
 
@@ -40,6 +46,10 @@ def make_config(tmp_path: Path, *, slack: bool = True, deploys: list[dict] | Non
     if deploys is not None:
         (tmp_path / "deploys.jsonl").write_text("".join(json.dumps(d) + "\n" for d in deploys))
         adapters["deploy_file"] = {"path": "deploys.jsonl"}
-    raw = {"services": [{"name": "checkout"}, {"name": "payments"}], "timeline": {"channel": CHANNEL},
-           "adapters": adapters, **extra}
+    raw = {
+        "services": [{"name": "checkout"}, {"name": "payments"}],
+        "timeline": {"channel": CHANNEL},
+        "adapters": adapters,
+        **extra,
+    }
     return parse_config(raw, base_dir=tmp_path)

@@ -75,17 +75,24 @@ class FakeSlack:
         params = request.url.params
         assert params["channel"] == CHANNEL
         oldest = Decimal(params.get("oldest", "0"))
-        tops = sorted((m for m in self.messages.values() if self._is_top(m) and Decimal(m["ts"]) > oldest),
-                      key=lambda m: Decimal(m["ts"]), reverse=True)
+        tops = sorted(
+            (m for m in self.messages.values() if self._is_top(m) and Decimal(m["ts"]) > oldest),
+            key=lambda m: Decimal(m["ts"]),
+            reverse=True,
+        )
         start = int(params.get("cursor") or 0)
         page = start // self.page_size + 1
         self.calls.append(f"history oldest={params.get('oldest')} page={page}")
         if self.fail_history_page == page:
             raise httpx.ConnectError("connection reset by peer")
-        batch = tops[start:start + self.page_size]
+        batch = tops[start : start + self.page_size]
         more = start + self.page_size < len(tops)
-        body = {"ok": True, "messages": [dict(m) for m in batch], "has_more": more,
-                "response_metadata": {"next_cursor": str(start + self.page_size) if more else ""}}
+        body = {
+            "ok": True,
+            "messages": [dict(m) for m in batch],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + self.page_size) if more else ""},
+        }
         return httpx.Response(200, json=body)
 
     def _replies(self, request: httpx.Request) -> httpx.Response:
@@ -93,8 +100,10 @@ class FakeSlack:
         self.calls.append(f"replies ts={parent}")
         if parent not in self.messages:
             return httpx.Response(200, json={"ok": False, "error": "thread_not_found"})
-        replies = sorted((m for m in self.messages.values() if m.get("thread_ts") == parent and m["ts"] != parent),
-                         key=lambda m: Decimal(m["ts"]))
+        replies = sorted(
+            (m for m in self.messages.values() if m.get("thread_ts") == parent and m["ts"] != parent),
+            key=lambda m: Decimal(m["ts"]),
+        )
         body = {"ok": True, "messages": [dict(self.messages[parent]), *[dict(r) for r in replies]], "has_more": False}
         return httpx.Response(200, json=body)
 

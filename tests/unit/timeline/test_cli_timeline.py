@@ -15,8 +15,11 @@ from mcp_server.cli import main
 
 
 def config_file(tmp_path: Path) -> str:
-    raw = {"services": [{"name": "checkout"}], "timeline": {"channel": CHANNEL},
-           "adapters": {"slack": slack_adapter_settings()}}
+    raw = {
+        "services": [{"name": "checkout"}],
+        "timeline": {"channel": CHANNEL},
+        "adapters": {"slack": slack_adapter_settings()},
+    }
     path = tmp_path / "ff.yaml"
     path.write_text(yaml.safe_dump(raw))
     return str(path)

@@ -28,21 +28,42 @@ SETTINGS = TimelineConfig()
 def msg(seconds: int, text: str = "hello", thread: int | None = None, **extra: object) -> ChatMessage:
     ts = f"{int(T0.timestamp()) + seconds}.000100"
     thread_ts = f"{int(T0.timestamp()) + thread}.000100" if thread is not None else ""
-    return ChatMessage(channel="C042", ts=ts, thread_ts=thread_ts, user="U1", text=text,
-                       posted_at=T0 + timedelta(seconds=seconds), **extra)
+    return ChatMessage(
+        channel="C042",
+        ts=ts,
+        thread_ts=thread_ts,
+        user="U1",
+        text=text,
+        posted_at=T0 + timedelta(seconds=seconds),
+        **extra,
+    )
 
 
 def stored(message: ChatMessage, deleted: bool = False) -> TimelineEvent:
     entry = message_entry("slack", message, SETTINGS)
-    return TimelineEvent(id=1, incident_id="INC-1", occurred_at=message.posted_at, recorded_at=T0, source="slack",
-                         kind=entry.kind, text=entry.text, source_id=entry.source_id, details=entry.details,
-                         deleted_at=T0 if deleted else None)
+    return TimelineEvent(
+        id=1,
+        incident_id="INC-1",
+        occurred_at=message.posted_at,
+        recorded_at=T0,
+        source="slack",
+        kind=entry.kind,
+        text=entry.text,
+        source_id=entry.source_id,
+        details=entry.details,
+        deleted_at=T0 if deleted else None,
+    )
 
 
 def test_message_entry_fields() -> None:
     reply = msg(60, "on it\x07", thread=0, link="https://acme.slack.com/archives/C042/p1")
     entry = message_entry("slack", reply, SETTINGS)
-    assert (entry.kind, entry.text, entry.actor, entry.occurred_at) == ("message", "on it", "U1", T0 + timedelta(minutes=1))
+    assert (entry.kind, entry.text, entry.actor, entry.occurred_at) == (
+        "message",
+        "on it",
+        "U1",
+        T0 + timedelta(minutes=1),
+    )
     assert entry.source_id == f"C042:{reply.ts}"
     assert entry.details == {"channel": "C042", "ts": reply.ts, "thread_ts": reply.thread_ts}
     assert message_entry("slack", msg(1, "  "), SETTINGS).text == "(message without text)"
@@ -55,7 +76,11 @@ def test_message_entry_fields() -> None:
         ("ACTION: page the db team", [], ["keyword:action:"]),
         ("see :pushpin: above", [], ["emoji:pushpin"]),
         ("rolled back", ["stopwatch", "+1"], ["emoji:stopwatch"]),
-        ("#timeline decision: freeze deploys", ["pushpin"], ["emoji:pushpin", "keyword:#timeline", "keyword:decision:"]),
+        (
+            "#timeline decision: freeze deploys",
+            ["pushpin"],
+            ["emoji:pushpin", "keyword:#timeline", "keyword:decision:"],
+        ),
         ("just chatting", ["+1"], []),
     ],
 )
@@ -107,18 +132,33 @@ def test_vanished_after_a_capped_read_judges_only_from_the_oldest_returned() -> 
 
 
 def inbox(status: str, **extra: object) -> InboxAlert:
-    fields = {"id": 1, "fingerprint": "fp1", "status": status, "name": "HighErrorRate",
-              "labels": {"alertname": "HighErrorRate", "service": "checkout"},
-              "annotations": {"description": "5xx above 5%"}, "starts_at": T0, "received_at": T0,
-              "generator_url": "http://prom.test/graph"}
+    fields = {
+        "id": 1,
+        "fingerprint": "fp1",
+        "status": status,
+        "name": "HighErrorRate",
+        "labels": {"alertname": "HighErrorRate", "service": "checkout"},
+        "annotations": {"description": "5xx above 5%"},
+        "starts_at": T0,
+        "received_at": T0,
+        "generator_url": "http://prom.test/graph",
+    }
     return InboxAlert.model_validate({**fields, **extra})
 
 
 def test_alert_entries_share_ids_between_the_webhook_and_polling() -> None:
     fired = inbox_entry(inbox("firing"))
-    polled = polled_entry(Alert(name="HighErrorRate", service="checkout", summary="5xx above 5%",
-                                labels={"alertname": "HighErrorRate", "service": "checkout"}, starts_at=T0,
-                                fingerprint="fp1", link="http://prom.test/graph"))
+    polled = polled_entry(
+        Alert(
+            name="HighErrorRate",
+            service="checkout",
+            summary="5xx above 5%",
+            labels={"alertname": "HighErrorRate", "service": "checkout"},
+            starts_at=T0,
+            fingerprint="fp1",
+            link="http://prom.test/graph",
+        )
+    )
     assert fired == polled
     assert (fired.kind, fired.source, fired.source_id) == ("alert_fired", "alertmanager", "fp1:2026-03-14T03:00:00Z")
     assert fired.text == "HighErrorRate firing on checkout: 5xx above 5%"
@@ -143,14 +183,24 @@ def test_alert_matching(labels: dict[str, str], service: str, expected: bool) ->
 
 
 def test_deploy_entries_one_per_status() -> None:
-    base = {"id": "d-1", "service": "checkout", "version": "v42", "previous_version": "v41", "environment": "prod",
-            "started_at": T0, "author": "dana", "link": "https://ci.test/d-1"}
+    base = {
+        "id": "d-1",
+        "service": "checkout",
+        "version": "v42",
+        "previous_version": "v41",
+        "environment": "prod",
+        "started_at": T0,
+        "author": "dana",
+        "link": "https://ci.test/d-1",
+    }
     started = deploy_entry("ci", Deploy(**base, status="in_progress"))
     done = deploy_entry("ci", Deploy(**base, status="succeeded", finished_at=T0 + timedelta(minutes=4)))
     back = deploy_entry("ci", Deploy(**base, status="rolled_back", finished_at=T0 + timedelta(minutes=9)))
     assert [(e.kind, e.source_id, e.occurred_at) for e in (started, done, back)] == [
-        ("deploy", "d-1:in_progress", T0), ("deploy", "d-1:succeeded", T0 + timedelta(minutes=4)),
-        ("rollback", "d-1:rolled_back", T0 + timedelta(minutes=9))]
+        ("deploy", "d-1:in_progress", T0),
+        ("deploy", "d-1:succeeded", T0 + timedelta(minutes=4)),
+        ("rollback", "d-1:rolled_back", T0 + timedelta(minutes=9)),
+    ]
     assert back.text == "Deploy of checkout v42 to prod rolled back (back to v41)"
     assert done.actor == "dana" and done.details["environment"] == "prod"
     assert wanted(Deploy(**base), []) and not wanted(Deploy(**base), ["staging"])

@@ -11,8 +11,16 @@ T0 = datetime(2026, 3, 14, 23, 58, tzinfo=UTC)
 
 
 def event(minutes: int, text: str, **extra: object) -> TimelineEvent:
-    fields = {"id": minutes, "incident_id": "INC-1", "occurred_at": T0 + timedelta(minutes=minutes),
-              "recorded_at": T0, "source": "slack", "kind": "message", "actor": "U1", "text": text}
+    fields = {
+        "id": minutes,
+        "incident_id": "INC-1",
+        "occurred_at": T0 + timedelta(minutes=minutes),
+        "recorded_at": T0,
+        "source": "slack",
+        "kind": "message",
+        "actor": "U1",
+        "text": text,
+    }
     return TimelineEvent.model_validate({**fields, **extra})
 
 
@@ -29,8 +37,10 @@ def test_days_groups_and_markers() -> None:
     assert "- `2026-03-14 23:58:00Z` checkout is throwing 500s\n" in text
     assert "- `2026-03-14 23:59:00Z` looking ([link](https://acme.slack.com/archives/C042/p1))" in text
     assert "## 2026-03-15 (UTC)\n\n**alertmanager**\n\n- `2026-03-15 00:00:00Z` [alert fired] Checkout" in text
-    assert ("- `2026-03-15 00:01:00Z` **[highlight]** Decision: roll back "
-            "_(edited 2026-03-15 00:02:00Z, 1 earlier version kept)_") in text
+    assert (
+        "- `2026-03-15 00:01:00Z` **[highlight]** Decision: roll back "
+        "_(edited 2026-03-15 00:02:00Z, 1 earlier version kept)_"
+    ) in text
     assert "~~typo\n    second line~~ _(deleted at the source, noticed 2026-03-15 00:07:00Z)_" in text
     assert text.count("**slack · U1**") == 2  # a new run after the alert
     assert text.endswith("\n")

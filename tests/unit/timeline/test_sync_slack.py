@@ -59,8 +59,14 @@ async def test_two_syncs_add_nothing_the_second_time(tmp_path: Path, store, inci
     assert slack_status(second).read_from == T0 + timedelta(minutes=5)  # cursor (03:20) minus the 15-minute overlap
     events = chat_events(store, incident_id)
     assert [e.text for e in events] == [
-        "checkout is throwing 500s", "looking at the api logs", "deploy 8841 went out at 02:55?", "yes, v2.42.0",
-        "rolling it back", "errors dropping", "back to normal"]
+        "checkout is throwing 500s",
+        "looking at the api logs",
+        "deploy 8841 went out at 02:55?",
+        "yes, v2.42.0",
+        "rolling it back",
+        "errors dropping",
+        "back to normal",
+    ]
     assert len({e.source_id for e in events}) == 7
     reply = events[3]
     assert reply.source_id == f"{CHANNEL}:{ts(T0 + timedelta(minutes=7))}"
@@ -79,7 +85,9 @@ async def test_an_edit_updates_the_event_and_keeps_history(tmp_path: Path, store
     fake.edit(ts(T0 + timedelta(minutes=12)), "errors dropping after the rollback", edited_ts)
     result = await sync(config, incident_id, NOW + timedelta(minutes=1))
     assert (result.created, result.updated) == (0, 1)
-    [event] = [e for e in chat_events(store, incident_id) if e.source_id == f"{CHANNEL}:{ts(T0 + timedelta(minutes=12))}"]
+    [event] = [
+        e for e in chat_events(store, incident_id) if e.source_id == f"{CHANNEL}:{ts(T0 + timedelta(minutes=12))}"
+    ]
     assert event.text == "errors dropping after the rollback"
     assert event.edited_at == T0 + timedelta(minutes=21) and event.revision_count == 1
     assert event.occurred_at == T0 + timedelta(minutes=12)
@@ -117,7 +125,9 @@ async def test_replies_are_judged_only_when_their_parent_is_re_read(tmp_path: Pa
     fake.post(ts(T0 + timedelta(minutes=20)), "U1", "rollback started")
     fake.post(ts(T0 + timedelta(minutes=21)), "U2", "watching errors", thread_ts=ts(T0 + timedelta(minutes=20)))
     fake.post(ts(T0 + timedelta(minutes=22)), "U3", "typo, ignore", thread_ts=ts(T0 + timedelta(minutes=20)))
-    fake.post(ts(T0 + timedelta(minutes=25)), "U4", "late reply to an old thread", thread_ts=ts(T0 + timedelta(minutes=2)))
+    fake.post(
+        ts(T0 + timedelta(minutes=25)), "U4", "late reply to an old thread", thread_ts=ts(T0 + timedelta(minutes=2))
+    )
     fake.install()
     config = make_config(tmp_path)
     assert (await sync(config, incident_id)).created == 5
@@ -150,12 +160,21 @@ async def test_highlights_by_emoji_and_keyword(tmp_path: Path, store, incident_i
     assert event.kind == "highlight" and event.edited_at is None  # a reaction is not an edit of the text
 
 
-DEPLOY = {"id": "deploy-8841", "service": "checkout", "version": "v2.42.0", "started_at": "2026-03-14T02:55:00Z",
-          "finished_at": "2026-03-14T02:58:00Z", "status": "succeeded", "author": "dana"}
+DEPLOY = {
+    "id": "deploy-8841",
+    "service": "checkout",
+    "version": "v2.42.0",
+    "started_at": "2026-03-14T02:55:00Z",
+    "finished_at": "2026-03-14T02:58:00Z",
+    "status": "succeeded",
+    "author": "dana",
+}
 
 
 @respx.mock
-async def test_slack_failing_on_page_two_keeps_everything_else_and_loses_nothing(tmp_path: Path, store, incident_id) -> None:
+async def test_slack_failing_on_page_two_keeps_everything_else_and_loses_nothing(
+    tmp_path: Path, store, incident_id
+) -> None:
     fake = FakeSlack(page_size=2)
     busy_channel(fake)
     fake.install()
@@ -185,7 +204,9 @@ async def test_slack_failing_on_page_two_keeps_everything_else_and_loses_nothing
 
 
 @respx.mock
-async def test_failure_on_the_very_first_sync_stores_nothing_and_the_next_gets_all(tmp_path: Path, store, incident_id) -> None:
+async def test_failure_on_the_very_first_sync_stores_nothing_and_the_next_gets_all(
+    tmp_path: Path, store, incident_id
+) -> None:
     fake = FakeSlack(page_size=2, fail_history_page=2)
     busy_channel(fake)
     fake.install()

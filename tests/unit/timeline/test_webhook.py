@@ -29,10 +29,16 @@ def payload(status: str = "firing", ends: str = "0001-01-01T00:00:00Z", **alert:
         **alert,
     }
     return {
-        "version": "4", "groupKey": '{}:{alertname="HighErrorRate"}', "truncatedAlerts": 0, "status": status,
-        "receiver": "firstfifteen", "groupLabels": {"alertname": "HighErrorRate"},
-        "commonLabels": item["labels"], "commonAnnotations": item["annotations"],
-        "externalURL": "http://alertmanager.test:9093", "alerts": [item],
+        "version": "4",
+        "groupKey": '{}:{alertname="HighErrorRate"}',
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": "firstfifteen",
+        "groupLabels": {"alertname": "HighErrorRate"},
+        "commonLabels": item["labels"],
+        "commonAnnotations": item["annotations"],
+        "externalURL": "http://alertmanager.test:9093",
+        "alerts": [item],
     }
 
 
@@ -51,7 +57,10 @@ async def test_notifications_land_in_the_inbox_once(client: httpx.AsyncClient, s
     resolved = await client.post("/alerts", json=payload("resolved", "2026-03-14T03:20:00Z"))
     assert resolved.json() == {"received": 1, "new": 1}
     inbox = store.list_inbox_alerts(T0, datetime(2026, 3, 14, 4, 0, tzinfo=UTC))
-    assert [(a.status, a.ends_at) for a in inbox] == [("firing", None), ("resolved", datetime(2026, 3, 14, 3, 20, tzinfo=UTC))]
+    assert [(a.status, a.ends_at) for a in inbox] == [
+        ("firing", None),
+        ("resolved", datetime(2026, 3, 14, 3, 20, tzinfo=UTC)),
+    ]
     firing = inbox[0]
     assert (firing.name, firing.receiver, firing.fingerprint) == ("HighErrorRate", "firstfifteen", "a1b2c3d4e5f60718")
     assert firing.starts_at == datetime(2026, 3, 14, 3, 2, 0, 123456, tzinfo=UTC)
@@ -65,10 +74,16 @@ async def test_notifications_land_in_the_inbox_once(client: httpx.AsyncClient, s
         (b'{"version": "3", "status": "firing", "alerts": []}', "version"),
         (b'{"version": "4", "status": "firing"}', "alerts: Field required"),
         (b'{"version": "4", "status": "firing", "alerts": [{"status": "firing", "labels": {}}]}', "alerts.0.startsAt"),
-        (b'{"version": "4", "status": "firing", "alerts": [{"status": "burning", "labels": {}, '
-         b'"startsAt": "2026-03-14T03:00:00Z"}]}', "alerts.0.status"),
-        (b'{"version": "4", "status": "firing", "alerts": [{"status": "firing", "labels": {}, '
-         b'"startsAt": "2026-03-14T03:00:00"}]}', "timezone"),
+        (
+            b'{"version": "4", "status": "firing", "alerts": [{"status": "burning", "labels": {}, '
+            b'"startsAt": "2026-03-14T03:00:00Z"}]}',
+            "alerts.0.status",
+        ),
+        (
+            b'{"version": "4", "status": "firing", "alerts": [{"status": "firing", "labels": {}, '
+            b'"startsAt": "2026-03-14T03:00:00"}]}',
+            "timezone",
+        ),
     ],
 )
 async def test_a_bad_body_is_a_400_saying_what_is_wrong(client: httpx.AsyncClient, body: bytes, expected: str) -> None:

@@ -64,7 +64,11 @@ def steady(rps: float = 10.0, error_share: float = 0.005) -> tuple[dict[str, flo
 
 def health(service: str, status: str, detail: str = "") -> HealthResult:
     return HealthResult(
-        service=service, url=f"http://{service}/health", status=status, checked_at=AT, detail=detail  # type: ignore[arg-type]
+        service=service,
+        url=f"http://{service}/health",
+        status=status,
+        checked_at=AT,
+        detail=detail,  # type: ignore[arg-type]
     )
 
 

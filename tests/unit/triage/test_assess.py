@@ -308,9 +308,7 @@ def test_failing_routes_beyond_max_routes_are_cut_and_shares_stay_of_the_total()
 
 
 def test_failing_routes_only_for_a_service_whose_errors_rose():
-    obs = observe(
-        requests=STEADY_REQUESTS, latency_ms={"p99": flat(900, 300)}, routes=[("/checkout", 0.5, 1.0)]
-    )
+    obs = observe(requests=STEADY_REQUESTS, latency_ms={"p99": flat(900, 300)}, routes=[("/checkout", 0.5, 1.0)])
     v = assess(obs, POLICY)
     assert v.status == "degraded" and v.failing_routes == []
 

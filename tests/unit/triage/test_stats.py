@@ -137,7 +137,8 @@ def test_poisson_drop_p_none_without_expectation(expected):
 
 
 @pytest.mark.parametrize(
-    ("num", "den", "expected"), [(1.0, 4.0, 0.25), (0.0, 4.0, 0.0), (1.0, 0.0, None), (None, 4.0, None), (1.0, None, None)]
+    ("num", "den", "expected"),
+    [(1.0, 4.0, 0.25), (0.0, 4.0, 0.0), (1.0, 0.0, None), (None, 4.0, None), (1.0, None, None)],
 )
 def test_ratio(num, den, expected):
     assert ratio(num, den) == expected
@@ -172,7 +173,9 @@ def test_onset(values, threshold, above, expected_minute):
 # --- sparkline -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("count", "width", "length"), [(120, 30, 30), (60, 30, 30), (31, 30, 30), (10, 30, 10), (5, 5, 5)])
+@pytest.mark.parametrize(
+    ("count", "width", "length"), [(120, 30, 30), (60, 30, 30), (31, 30, 30), (10, 30, 10), (5, 5, 5)]
+)
 def test_sparkline_width(count, width, length):
     # Long series are resampled to the width; short ones are not stretched.
     assert len(sparkline([float(i % 7) for i in range(count)], width)) == length
@@ -224,4 +227,3 @@ def test_sparkline_resampled_cell_is_a_gap_only_when_all_its_points_are():
     assert line[0] == " "  # four missing points
     assert line[1] == SPARK_BARS[-1]  # three missing and one present
     assert line[2:] == SPARK_BARS[0] * 28
-

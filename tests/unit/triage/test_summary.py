@@ -175,7 +175,10 @@ def test_nothing_degraded_says_so():
 
 @pytest.mark.parametrize("status", ["error", "timeout", "skipped"])
 def test_sources_that_failed_are_shown_as_unknown_not_healthy(status):
-    sources = [source("prometheus", "metrics"), source("deploy_file", "deploys", status, "file not found: deploys.yaml")]
+    sources = [
+        source("prometheus", "metrics"),
+        source("deploy_file", "deploys", status, "file not found: deploys.yaml"),
+    ]
     text = render_summary(triage_result(everyone(), sources=sources))
     block = section(text, "## Sources that did not answer (their part is unknown, not healthy)")
     assert f"- deploy_file (deploys): {status}: file not found: deploys.yaml" in block
@@ -194,8 +197,13 @@ NO_EVENTS = "no provider incident open in the last hour"
 
 def deploy(service: str) -> Deploy:
     return Deploy(
-        id=f"{service}-1", service=service, version="v2", previous_version="v1", author="kim",
-        started_at=AT - timedelta(minutes=12), finished_at=AT - timedelta(minutes=10),
+        id=f"{service}-1",
+        service=service,
+        version="v2",
+        previous_version="v1",
+        author="kim",
+        started_at=AT - timedelta(minutes=12),
+        finished_at=AT - timedelta(minutes=10),
     )
 
 

@@ -144,7 +144,11 @@ def test_symptoms_name_exactly_the_likely_roots_below_them(depends_on):
 
 
 def test_a_root_whose_dependency_is_unknown_says_so():
-    verdicts = [verdict("api", D, reasons=["error ratio 10.00% ..."]), verdict("db", "unknown"), verdict("mq", "healthy")]
+    verdicts = [
+        verdict("api", D, reasons=["error ratio 10.00% ..."]),
+        verdict("db", "unknown"),
+        verdict("mq", "healthy"),
+    ]
     api = assign_roles(verdicts, {"api": ["db", "mq"]})[0]
     assert api.role == "likely_root" and api.caused_by == []
     assert api.reasons[0] == "error ratio 10.00% ..."  # the original reasons are kept, first
