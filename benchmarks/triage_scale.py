@@ -162,24 +162,61 @@ def build_raw_scenario() -> dict[str, Any]:
         "page": {"service": root, "summary": f"HighErrorRate: {root} 5xx ratio above 5% for 5 minutes"},
         "services": services,
         "events": [
-            {"service": root, "from": "-22m", "to": "+30m", "error_ratio": 0.25,
-             "error_routes": [update(root)], "latency_factor": 1.2},
+            {
+                "service": root,
+                "from": "-22m",
+                "to": "+30m",
+                "error_ratio": 0.25,
+                "error_routes": [update(root)],
+                "latency_factor": 1.2,
+            },
             {"service": first, "from": "-21m", "to": "+30m", "error_ratio": 0.08, "error_routes": [update(first)]},
             {"service": second, "from": "-21m", "to": "+30m", "error_ratio": 0.06, "error_routes": [update(second)]},
         ],  # fmt: skip
         "deploys": [
-            {"id": "deploy-9120", "service": root, "version": "v3.18.0", "previous_version": "v3.17.4",
-             "started": "-25m", "finished": "-22m", "author": "rin.sato"},
-            {"id": "deploy-9114", "service": distractors[0], "version": "v12.4.1", "previous_version": "v12.4.0",
-             "started": "-2h40m", "finished": "-2h33m", "author": "max.berg"},
-            {"id": "deploy-9117", "service": distractors[1], "environment": "staging", "version": "v0.9.0-rc.1",
-             "started": "-48m", "finished": "-45m", "author": "ana.silva"},
+            {
+                "id": "deploy-9120",
+                "service": root,
+                "version": "v3.18.0",
+                "previous_version": "v3.17.4",
+                "started": "-25m",
+                "finished": "-22m",
+                "author": "rin.sato",
+            },
+            {
+                "id": "deploy-9114",
+                "service": distractors[0],
+                "version": "v12.4.1",
+                "previous_version": "v12.4.0",
+                "started": "-2h40m",
+                "finished": "-2h33m",
+                "author": "max.berg",
+            },
+            {
+                "id": "deploy-9117",
+                "service": distractors[1],
+                "environment": "staging",
+                "version": "v0.9.0-rc.1",
+                "started": "-48m",
+                "finished": "-45m",
+                "author": "ana.silva",
+            },
         ],  # fmt: skip
         "alerts": [
-            {"name": "HighErrorRate", "service": root, "severity": "page", "starts": "-17m",
-             "summary": f"{root} 5xx ratio above 5% for 5 minutes"},
-            {"name": "RouteErrors", "service": first, "severity": "warning", "starts": "-12m",
-             "summary": f"{first} {update(first)} 5xx ratio above 5%"},
+            {
+                "name": "HighErrorRate",
+                "service": root,
+                "severity": "page",
+                "starts": "-17m",
+                "summary": f"{root} 5xx ratio above 5% for 5 minutes",
+            },
+            {
+                "name": "RouteErrors",
+                "service": first,
+                "severity": "warning",
+                "starts": "-12m",
+                "summary": f"{first} {update(first)} 5xx ratio above 5%",
+            },
         ],  # fmt: skip
         "expected": {"degraded": [root, first, second], "roots": [root], "symptoms": [first, second]},
     }
@@ -501,7 +538,7 @@ def serve(root: Path) -> Iterator[Served]:
 def check_served(url: str, scenario: Scenario, stats: DataStats) -> None:
     """The server holds every series of every service at the anchor; refuse to measure otherwise."""
     at = scenario.anchor.timestamp()
-    query = 'count(http_requests_total) + count(http_request_duration_seconds_bucket)'
+    query = "count(http_requests_total) + count(http_request_duration_seconds_bucket)"
     body = httpx.post(f"{url}/api/v1/query", data={"query": query, "time": at}, timeout=60).json()
     series = int(float(body["data"]["result"][0]["value"][1]))
     if series != stats.series:
@@ -704,6 +741,7 @@ def machine() -> dict[str, str]:
 
 def code_version() -> str:
     """The commit measured, and whether the engine or adapters had uncommitted changes (the checkout is shared)."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
