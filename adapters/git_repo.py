@@ -18,48 +18,32 @@ line follow ``--end-of-options``, and batches pass them on stdin: a "SHA" such a
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from adapters import git_history as gh
+from adapters._git_process import (
+    _FULL_SHA,
+    _clone_path,
+    _existing_clone,
+    _fetch,
+    _git_env,
+    _git_failed,
+    _lookup_problem,
+    _revision,
+    _run_git,
+)
 from adapters.base import CODEOWNERS_PATHS, AdapterContext
-from adapters.errors import AdapterError, ConfigError, NotFoundError, QueryError, TimeoutError_, UnavailableError
+from adapters.errors import AdapterError, NotFoundError, UnavailableError
 from adapters.models import ChangedFile, ChangeSet
 
-_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-# A SHA, a short SHA, a branch or a tag, optionally followed by ~N / ^N. Never starts with "-",
-# never holds "..", "@{", ":" or whitespace: nothing git could read as an option or a range.
-_REVISION = re.compile(r"(?!.*\.\.)(?!.*//)[A-Za-z0-9_][A-Za-z0-9._/+-]{0,199}(?:[~^][0-9]{0,4}){0,8}")
-# Variables that would point git at another repository than the configured clone.
-_REDIRECTING_ENV = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_COMMON_DIR",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-    "GIT_CEILING_DIRECTORIES",
-)
 _DIFF_FLAGS = ("-r", "-M", "--raw", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv")
 _CACHE_SIZE = 2048
-_FETCH_REUSE_S = 60.0
-_FETCH_HINT = (
-    "Run `git -C {} fetch` (or set fetch: true) if the commit is recent; if a force push dropped "
-    "it, the deploy's SHA no longer exists upstream either."
-)
-_FETCHED_HINT = (
-    "A fetch ran and the commit is still missing: it was never pushed, or a force push dropped it "
-    "from the branch. Check the deploy's SHA."
-)
 SPAN_LIMIT = 200_000
 """A batch whose history spans more commits than this is answered pair by pair instead."""
 
@@ -131,13 +115,13 @@ class GitRepoAdapter:
         return "; ".join(f"{repo}: {self.clones[repo]} at {sha[:12]}" for repo, sha in zip(self.clones, results))
 
     async def _head(self, repo: str) -> str:
-        self._existing_clone(repo)
+        _existing_clone(repo, self.clones[repo], self.name)
         out = await self._git(repo, ["rev-parse", "--verify", "--end-of-options", "HEAD^{commit}"])
         return out.decode().strip()
 
     async def codeowners(self, repo: str) -> str | None:
         """The clone's CODEOWNERS at HEAD, from the first place GitHub looks that has one, or None."""
-        self._existing_clone(repo)
+        _existing_clone(repo, self.clones[repo], self.name)
         for path in CODEOWNERS_PATHS:
             code, out, _ = await self._run(repo, ["show", f"HEAD:{path}"])
             if code == 0:
@@ -201,7 +185,7 @@ class GitRepoAdapter:
         pairs = [(base, head) for base, head, _ in items]
         results: list[ChangeSet | AdapterError]
         try:
-            self._existing_clone(repo)
+            _existing_clone(repo, self.clones[repo], self.name)
             results = [await self._single(repo, *pairs[0])] if len(pairs) == 1 else await self._batch(repo, pairs)
         except AdapterError as exc:
             results = [exc] * len(pairs)
@@ -220,7 +204,9 @@ class GitRepoAdapter:
     async def _batch(self, repo: str, pairs: list[tuple[str, str]]) -> list[ChangeSet | AdapterError]:
         """Many pairs of one repository with three git processes, or pair by pair if their span does not fit."""
         found = await self._lookup(repo, list(dict.fromkeys(name for pair in pairs for name in pair)))
-        results: list[ChangeSet | AdapterError | None] = [self._lookup_problem(repo, b, h, found) for b, h in pairs]
+        results: list[ChangeSet | AdapterError | None] = [
+            _lookup_problem(repo, self.clones[repo], b, h, found, self.name, self.config.fetch) for b, h in pairs
+        ]
         todo = {i: (found[b][0], found[h][0]) for i, (b, h) in enumerate(pairs) if results[i] is None}
         times = {sha: when for sha, _, when in found.values()}
         tips = {sha for pair in todo.values() for sha in pair}
@@ -366,14 +352,14 @@ class GitRepoAdapter:
             if code == 0 or (code == 1 and not out.strip() and not err.strip()):
                 return base, head, out.decode().strip() or None  # exit 1, silent: no common history
         found = await self._lookup(repo, [base, head])
-        problem = self._lookup_problem(repo, base, head, found)
+        problem = _lookup_problem(repo, self.clones[repo], base, head, found, self.name, self.config.fetch)
         if problem is not None:
             raise problem
         base_sha, head_sha = found[base][0], found[head][0]
         args = ["merge-base", "--end-of-options", base_sha, head_sha]
         code, out, err = await self._run(repo, args)
         if code not in (0, 1) or (code == 1 and err.strip()):
-            raise self._git_failed(repo, args, err)
+            raise _git_failed(repo, self.clones[repo], args, err, self.name)
         return base_sha, head_sha, out.decode().strip() or None
 
     async def _lookup(self, repo: str, names: list[str]) -> dict[str, tuple[str, str, int]]:
@@ -387,59 +373,10 @@ class GitRepoAdapter:
         found = await once()
         missing = any(status != "commit" for _, status, _ in found.values())
         if self.config.fetch and (missing or not all(_FULL_SHA.fullmatch(n) for n in names)):
-            await self._fetch(repo)  # a commit pushed since the clone, or a branch that moved upstream
+            # a commit pushed since the clone, or a branch that moved upstream
+            await _fetch(self._state(), repo, self._git)
             found = await once()
         return found
-
-    def _lookup_problem(
-        self, repo: str, base: str, head: str, found: dict[str, tuple[str, str, int]]
-    ) -> AdapterError | None:
-        for which, asked in (("base", base), ("head", head)):
-            status = found[asked][1]
-            if status == "ambiguous":
-                return QueryError(
-                    f"{which} {asked!r} is an ambiguous short SHA in {self.clones[repo]}",
-                    adapter=self.name,
-                    hint="Give more digits of the SHA, or the full SHA.",
-                )
-            if status != "commit":
-                return NotFoundError(
-                    f"{which} commit {asked!r} is not in the clone {self.clones[repo]} of {repo}",
-                    adapter=self.name,
-                    request=f"get_changes {repo} {base}..{head}",
-                    hint=_FETCHED_HINT if self.config.fetch else _FETCH_HINT.format(self.clones[repo]),
-                )
-        return None
-
-    async def _fetch(self, repo: str) -> None:
-        """At most one fetch per repo at a time and per minute; a failed fetch is not fatal."""
-        state, loop = self._state(), asyncio.get_running_loop()
-        task = state.fetches.get(repo)
-        if task is None:
-            if loop.time() - state.fetched_at.get(repo, -_FETCH_REUSE_S) < _FETCH_REUSE_S:
-                return
-            task = state.fetches[repo] = asyncio.ensure_future(self._git(repo, ["fetch", "--quiet"]))
-
-            def done(_: asyncio.Task[bytes]) -> None:
-                state.fetches.pop(repo, None)
-                state.fetched_at[repo] = loop.time()
-
-            task.add_done_callback(done)
-        try:
-            await asyncio.shield(task)
-        except AdapterError:
-            pass  # offline or slow remote: answer from what the clone has; the hint says a fetch ran
-
-    def _existing_clone(self, repo: str) -> Path:
-        path = self.clones[repo]
-        if not path.is_dir():
-            raise ConfigError(
-                f"clone of {repo} not found: {path} does not exist",
-                adapter=self.name,
-                hint=f"Clone it there (git clone <url> {path}) or fix repos.{repo} "
-                f"(relative paths start at the config file's directory).",
-            )
-        return path
 
     def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -451,91 +388,11 @@ class GitRepoAdapter:
     async def _git(self, repo: str, args: list[str], stdin: bytes | None = None) -> bytes:
         code, out, err = await self._run(repo, args, stdin)
         if code != 0:
-            raise self._git_failed(repo, args, err)
+            raise _git_failed(repo, self.clones[repo], args, err, self.name)
         return out
 
     async def _run(self, repo: str, args: list[str], stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
         """Run one git command in the clone of ``repo``: (exit code, stdout, stderr)."""
-        command = ["git", "-c", "log.showSignature=false", "-C", str(self.clones[repo]), *args]
-        async with self._state().gate:
-            try:
-                process = await asyncio.create_subprocess_exec(
-                    *command,
-                    stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.PIPE,
-                    env=self._envs[repo],
-                )
-            except OSError as exc:
-                raise ConfigError(
-                    f"cannot run git: {exc}", adapter=self.name, hint="Install git and make sure it is on PATH."
-                ) from exc
-            try:
-                out, err = await asyncio.wait_for(process.communicate(stdin), self.config.timeout_s)
-            except BaseException as exc:  # timeout or cancellation: never leave git running
-                if process.returncode is None:
-                    process.kill()
-                    await asyncio.shield(process.wait())
-                if isinstance(exc, TimeoutError):
-                    raise TimeoutError_(
-                        f"git {args[0]} took longer than {self.config.timeout_s}s",
-                        adapter=self.name,
-                        request=_describe(repo, args),
-                    ) from None
-                raise
-        return process.returncode or 0, out, err
-
-    def _git_failed(self, repo: str, args: list[str], stderr: bytes) -> AdapterError:
-        said = stderr.decode(errors="replace").strip()[:500]
-        request, path = _describe(repo, args), self.clones[repo]
-        if "not a git repository" in said:
-            return ConfigError(
-                f"{path} is not a git repository",
-                adapter=self.name,
-                request=request,
-                upstream=said,
-                hint=f"Point repos.{repo} at the top of a clone (the directory holding .git).",
-            )
-        if "dubious ownership" in said:
-            return ConfigError(
-                f"git refuses {path}: owned by another user",
-                adapter=self.name,
-                request=request,
-                upstream=said,
-                hint=f"git config --global --add safe.directory {path}",
-            )
-        return UnavailableError(f"git {args[0]} failed in {path}", adapter=self.name, request=request, upstream=said)
-
-
-def _clone_path(base_dir: Path, path: str) -> Path:
-    candidate = Path(path).expanduser()
-    return (candidate if candidate.is_absolute() else base_dir / candidate).resolve()
-
-
-def _git_env(clone: Path) -> dict[str, str]:
-    """The environment for git in ``clone``: English messages, no prompts, no walking up to a parent repo."""
-    env = {k: v for k, v in os.environ.items() if k not in _REDIRECTING_ENV}
-    # Without a ceiling, a plain directory inside some other repository would answer as that repository.
-    env.update(
-        LC_ALL="C",
-        LANGUAGE="C",
-        GIT_TERMINAL_PROMPT="0",
-        GIT_OPTIONAL_LOCKS="0",
-        GIT_CEILING_DIRECTORIES=str(clone.parent),
-    )
-    return env
-
-
-def _revision(value: str, which: str, adapter: str) -> str:
-    value = value.strip()
-    if not _REVISION.fullmatch(value) or "@{" in value:
-        raise QueryError(
-            f"{which} {value[:80]!r} is not a commit SHA or a plain branch/tag name",
-            adapter=adapter,
-            hint="Give a hex SHA (or a branch or tag name); options and ranges are refused.",
+        return await _run_git(
+            repo, self.clones[repo], args, stdin, self._envs[repo], self._state().gate, self.config.timeout_s, self.name
         )
-    return value
-
-
-def _describe(repo: str, args: list[str]) -> str:
-    return f"{repo}: git {' '.join(a for a in args if a != '--end-of-options')}"[:300]
