@@ -196,3 +196,8 @@ def _lookup_problem(
                 hint=_FETCHED_HINT if fetch else _FETCH_HINT.format(clone),
             )
     return None
+
+
+def pathspec(scope: tuple[str, ...]) -> list[str]:
+    """``-- :(glob)a/** ...`` for a non-empty scope; glob magic so ``**`` means any depth, as in the config."""
+    return ["--", *(f":(glob){path}" for path in scope)] if scope else []

@@ -130,8 +130,12 @@ class ChangeSource(Protocol):
     def knows(self, repo: str) -> bool:
         """Whether this source can answer for ``repo`` (owner/name, or a configured clone name)."""
 
-    async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
-        """Commits and files in ``base..head``; raise NotFoundError naming the missing commit."""
+    async def get_changes(self, repo: str, base: str, head: str, paths: tuple[str, ...] = ()) -> ChangeSet:
+        """Commits and files in ``base..head``; raise NotFoundError naming the missing commit.
+
+        ``paths`` (globs) is a hint: the source may leave out files outside them, and the caller
+        filters anyway, so a source that cannot narrow its answer simply ignores it.
+        """
 
     # Optional: ``async def codeowners(self, repo: str) -> str | None``, the repo's CODEOWNERS text,
     # looked up where GitHub looks (.github/, the root, docs/). Sources without it are skipped.

@@ -37,6 +37,7 @@ from adapters._git_process import (
     _lookup_problem,
     _revision,
     _run_git,
+    pathspec,
 )
 from adapters.base import CODEOWNERS_PATHS, AdapterContext
 from adapters.errors import AdapterError, NotFoundError, UnavailableError
@@ -44,6 +45,8 @@ from adapters.models import ChangedFile, ChangeSet
 
 _DIFF_FLAGS = ("-r", "-M", "--raw", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv")
 _CACHE_SIZE = 2048
+
+
 SPAN_LIMIT = 200_000
 """A batch whose history spans more commits than this is answered pair by pair instead."""
 
@@ -74,8 +77,8 @@ class _LoopState:
     """Asyncio objects belong to one event loop; the adapter keeps one set per loop it runs on."""
 
     gate: asyncio.Semaphore
-    inflight: dict[tuple[str, str, str], asyncio.Future[ChangeSet]] = field(default_factory=dict)
-    pending: dict[str, list[tuple[str, str, asyncio.Future[ChangeSet]]]] = field(default_factory=dict)
+    inflight: dict[tuple[str, str, str, tuple[str, ...]], asyncio.Future[ChangeSet]] = field(default_factory=dict)
+    pending: dict[str, list[tuple[str, str, tuple[str, ...], asyncio.Future[ChangeSet]]]] = field(default_factory=dict)
     running: set[asyncio.Task[None]] = field(default_factory=set)
     fetches: dict[str, asyncio.Task[bytes]] = field(default_factory=dict)
     fetched_at: dict[str, float] = field(default_factory=dict)
@@ -128,8 +131,12 @@ class GitRepoAdapter:
                 return out.decode(errors="replace")
         return None
 
-    async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
+    async def get_changes(self, repo: str, base: str, head: str, paths: tuple[str, ...] = ()) -> ChangeSet:
         """Commits (newest first) and files between ``base`` and ``head`` in the clone of ``repo``.
+
+        ``paths`` (globs) narrow the diff to where the deployed service lives: in a monorepo a
+        deploy's range also holds every other service's commits, and diffing them all is the slow
+        part. Files outside ``paths`` may still appear (calls batched together share one diff).
 
         When ``base`` is not an ancestor of ``head`` the change set says so in ``note``: a rollback
         (``head`` is an ancestor of ``base``) lists the commits taken out, a rewritten history
@@ -142,7 +149,7 @@ class GitRepoAdapter:
                 hint=f"Configured repos: {', '.join(sorted(self.clones))}.",
             )
         base, head = _revision(base, "base", self.name), _revision(head, "head", self.name)
-        key = (repo, base, head)
+        key = (repo, base, head, tuple(sorted(set(paths))))
         cacheable = bool(_FULL_SHA.fullmatch(base) and _FULL_SHA.fullmatch(head))  # a ref can move
         if cacheable and key in self._cache:
             self._cache.move_to_end(key)
@@ -150,12 +157,16 @@ class GitRepoAdapter:
         state = self._state()
         future = state.inflight.get(key)
         if future is None:  # callers asking for the same pair at once share one answer
-            future = state.inflight[key] = self._enqueue(state, repo, base, head)
+            future = state.inflight[key] = self._enqueue(state, repo, base, head, key[3])
             future.add_done_callback(lambda done: self._settle(key, done, state, cacheable))
         return await asyncio.shield(future)
 
     def _settle(
-        self, key: tuple[str, str, str], future: asyncio.Future[ChangeSet], state: _LoopState, cacheable: bool
+        self,
+        key: tuple[str, str, str, tuple[str, ...]],
+        future: asyncio.Future[ChangeSet],
+        state: _LoopState,
+        cacheable: bool,
     ) -> None:
         state.inflight.pop(key, None)
         if future.cancelled() or future.exception() is not None:  # exception() also marks it retrieved
@@ -165,14 +176,16 @@ class GitRepoAdapter:
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
 
-    def _enqueue(self, state: _LoopState, repo: str, base: str, head: str) -> asyncio.Future[ChangeSet]:
+    def _enqueue(
+        self, state: _LoopState, repo: str, base: str, head: str, paths: tuple[str, ...]
+    ) -> asyncio.Future[ChangeSet]:
         """Queue one pair; the calls of this loop iteration are answered together right after it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ChangeSet] = loop.create_future()
         queue = state.pending.setdefault(repo, [])
         if not queue:
             loop.call_soon(self._flush, state, repo)
-        queue.append((base, head, future))
+        queue.append((base, head, paths, future))
         return future
 
     def _flush(self, state: _LoopState, repo: str) -> None:
@@ -181,19 +194,29 @@ class GitRepoAdapter:
         state.running.add(task)  # the loop keeps only weak references to tasks
         task.add_done_callback(state.running.discard)
 
-    async def _answer(self, repo: str, items: list[tuple[str, str, asyncio.Future[ChangeSet]]]) -> None:
-        pairs = [(base, head) for base, head, _ in items]
+    async def _answer(
+        self, repo: str, items: list[tuple[str, str, tuple[str, ...], asyncio.Future[ChangeSet]]]
+    ) -> None:
+        pairs = [(base, head) for base, head, _, _ in items]
+        # One diff for the batch: narrowed to the union of every caller's paths, unless one wants all.
+        scope = (
+            () if any(not paths for _, _, paths, _ in items) else tuple(sorted({p for *_, ps, _ in items for p in ps}))
+        )
         results: list[ChangeSet | AdapterError]
         try:
             _existing_clone(repo, self.clones[repo], self.name)
-            results = [await self._single(repo, *pairs[0])] if len(pairs) == 1 else await self._batch(repo, pairs)
+            results = (
+                [await self._single(repo, *pairs[0], scope)]
+                if len(pairs) == 1
+                else await self._batch(repo, pairs, scope)
+            )
         except AdapterError as exc:
             results = [exc] * len(pairs)
         except Exception as exc:  # noqa: BLE001 - a waiting caller must never hang on a bug
             failure = UnavailableError(f"git change source failed: {exc!r}", adapter=self.name)
             failure.__cause__ = exc
             results = [failure] * len(pairs)
-        for (_, _, future), result in zip(items, results):
+        for (_, _, _, future), result in zip(items, results):
             if future.done():
                 continue  # every caller of this pair gave up
             if isinstance(result, ChangeSet):
@@ -201,7 +224,9 @@ class GitRepoAdapter:
             else:
                 future.set_exception(result)
 
-    async def _batch(self, repo: str, pairs: list[tuple[str, str]]) -> list[ChangeSet | AdapterError]:
+    async def _batch(
+        self, repo: str, pairs: list[tuple[str, str]], scope: tuple[str, ...] = ()
+    ) -> list[ChangeSet | AdapterError]:
         """Many pairs of one repository with three git processes, or pair by pair if their span does not fit."""
         found = await self._lookup(repo, list(dict.fromkeys(name for pair in pairs for name in pair)))
         results: list[ChangeSet | AdapterError | None] = [
@@ -213,13 +238,13 @@ class GitRepoAdapter:
         # Fast-forwards and rollbacks, nearly every pair, diff base -> head: diff while the span loads.
         span, diffs = await asyncio.gather(
             self._span(repo, tips, times) if tips else asyncio.sleep(0),
-            self._diff_tree(repo, [p for p in todo.values() if p[0] != p[1]]),
+            self._diff_tree(repo, [p for p in todo.values() if p[0] != p[1]], scope),
         )
         if span is not None:
-            answers: list[object] = list(await self._from_span(repo, span, list(todo.values()), diffs))
+            answers: list[object] = list(await self._from_span(repo, span, list(todo.values()), diffs, scope))
         else:  # history too long, or not exact (clock skew, unrelated histories): one pair at a time
             answers = await asyncio.gather(
-                *(self._single(repo, *pair) for pair in todo.values()), return_exceptions=True
+                *(self._single(repo, *pair, scope) for pair in todo.values()), return_exceptions=True
             )
         for i, answer in zip(todo, answers):
             if not isinstance(answer, ChangeSet | AdapterError):
@@ -240,14 +265,16 @@ class GitRepoAdapter:
         span = gh.Span(commits, floor)
         return span if span.covers(tips) else None
 
-    async def _diff_tree(self, repo: str, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[ChangedFile]]:
-        """Files of every ``(from, to)`` pair with one ``git diff-tree --stdin``."""
+    async def _diff_tree(
+        self, repo: str, pairs: list[tuple[str, str]], scope: tuple[str, ...] = ()
+    ) -> dict[tuple[str, str], list[ChangedFile]]:
+        """Files of every ``(from, to)`` pair with one ``git diff-tree --stdin``, within ``scope`` if given."""
         pairs = list(dict.fromkeys(pairs))
         if not pairs:
             return {}
         # diff-tree reads "<commit> <parent>" and diffs parent -> commit.
         stdin = "".join(f"{to} {since}\n" for since, to in pairs).encode()
-        out = await self._git(repo, ["diff-tree", "--stdin", "--always", *_DIFF_FLAGS], stdin=stdin)
+        out = await self._git(repo, ["diff-tree", "--stdin", "--always", *_DIFF_FLAGS, *pathspec(scope)], stdin=stdin)
         blocks = gh.split_diff_tree(out.decode(errors="replace"))
         if len(blocks) != len(pairs):
             raise UnavailableError(
@@ -258,7 +285,12 @@ class GitRepoAdapter:
         return dict(zip(pairs, blocks))
 
     async def _from_span(
-        self, repo: str, span: gh.Span, pairs: list[tuple[str, str]], diffs: dict[tuple[str, str], list[ChangedFile]]
+        self,
+        repo: str,
+        span: gh.Span,
+        pairs: list[tuple[str, str]],
+        diffs: dict[tuple[str, str], list[ChangedFile]],
+        scope: tuple[str, ...] = (),
     ) -> list[ChangeSet]:
         walks = [span.walk(base, head) for base, head in pairs]
         relations = [gh.relation(walk, base, head) for walk, (base, head) in zip(walks, pairs)]
@@ -267,7 +299,7 @@ class GitRepoAdapter:
             (walk.merge_base or base if rel == "rewritten" else base, head)
             for (base, head), walk, rel in zip(pairs, walks, relations)
         ]
-        diffs.update(await self._diff_tree(repo, [p for p, rel in zip(since, relations) if rel == "rewritten"]))
+        diffs.update(await self._diff_tree(repo, [p for p, rel in zip(since, relations) if rel == "rewritten"], scope))
         limit = self.config.max_commits + 1
         return [
             gh.change_set(
@@ -287,7 +319,7 @@ class GitRepoAdapter:
             for (base, head), walk, rel, pair in zip(pairs, walks, relations, since)
         ]
 
-    async def _single(self, repo: str, base: str, head: str) -> ChangeSet:
+    async def _single(self, repo: str, base: str, head: str, scope: tuple[str, ...] = ()) -> ChangeSet:
         """One pair with three git processes: merge-base, then log and diff concurrently."""
         base_sha, head_sha, merge_base = await self._relate(repo, base, head)
         relation: gh.Relation = (
@@ -328,7 +360,9 @@ class GitRepoAdapter:
                     "--",
                 ],
             ),
-            self._git(repo, ["diff", *_DIFF_FLAGS, "--end-of-options", diff_from, head_sha, "--"]),
+            self._git(
+                repo, ["diff", *_DIFF_FLAGS, "--end-of-options", diff_from, head_sha, *(pathspec(scope) or ["--"])]
+            ),
         )
         commits = [c.model() for c in gh.parse_log(log.decode(errors="replace"))]
         files = gh.parse_diff(diff.decode(errors="replace"))

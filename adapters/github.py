@@ -197,7 +197,7 @@ class GitHubAdapter:
                 return base64.b64decode(str(body.get("content", ""))).decode(errors="replace")
         return None
 
-    async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
+    async def get_changes(self, repo: str, base: str, head: str, paths: tuple[str, ...] = ()) -> ChangeSet:
         """Commits and files of ``base...head`` from the compare API (up to 250 commits and 300 files)."""
         entry = next((e for e in self.config.repos if e.repo.lower() == repo.lower()), None)
         if entry is None:

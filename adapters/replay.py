@@ -154,7 +154,7 @@ class ReplayAdapter:
         """Whether ``repo`` is one the scenario's services or deploys name."""
         return repo in self.scenario.repos.repos
 
-    async def get_changes(self, repo: str, base: str, head: str) -> ChangeSet:
+    async def get_changes(self, repo: str, base: str, head: str, paths: tuple[str, ...] = ()) -> ChangeSet:
         """Commits (newest first) and files in ``base..head``; NotFoundError names an unknown repo or commit."""
         history = self.scenario.repos.repos.get(repo)
         if history is None:

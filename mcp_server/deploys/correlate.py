@@ -15,9 +15,10 @@ from typing import Any
 from adapters.errors import AdapterError, NotFoundError
 from adapters.models import ChangeSet, Deploy, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
+from mcp_server.config import ServiceConfig
 from mcp_server.deploys.features import RankContext, optimistic_score
 from mcp_server.deploys.models import Ranking
-from mcp_server.deploys.ownership import CodeOwnersRule, parse_codeowners
+from mcp_server.deploys.ownership import CodeOwnersRule, parse_codeowners, services_owning
 from mcp_server.deploys.rank import rank, split_candidates
 from mcp_server.deploys.summary import render_ranking
 from mcp_server.runtime import Progress, Runtime, no_progress
@@ -90,6 +91,7 @@ async def fetch_changes(
 ) -> tuple[dict[str, ChangeSet], dict[str, str], list[SourceStatus]]:
     """Change sets of the deploys that name a repo and both commits, concurrently, within the deadline."""
     gate = asyncio.Semaphore(CHANGE_CONCURRENCY)
+    services = {s.name: s for s in runtime.config.services}
     deadline = time.monotonic() + runtime.config.triage.deadline_seconds
     changes: dict[str, ChangeSet] = {}
     errors: dict[str, str] = {}
@@ -103,9 +105,11 @@ async def fetch_changes(
         async with gate:
             try:
                 remaining = max(0.1, deadline - time.monotonic())
-                changes[deploy.id] = await asyncio.wait_for(
-                    source.get_changes(deploy.repo, deploy.previous_sha, deploy.sha), remaining
+                found = await asyncio.wait_for(
+                    source.get_changes(deploy.repo, deploy.previous_sha, deploy.sha, scope_of(deploy, services)),
+                    remaining,
                 )
+                changes[deploy.id] = scope_changes(found, deploy, services)
                 stats.setdefault(source.name, []).append("")
             except TimeoutError:
                 errors[deploy.id] = f"{source.name}: no answer within the deadline"
@@ -116,6 +120,35 @@ async def fetch_changes(
 
     await asyncio.gather(*(one(d) for d in deploys))
     return changes, errors, [_change_status(name, outcomes) for name, outcomes in stats.items()]
+
+
+def scope_of(deploy: Deploy, services: dict[str, ServiceConfig]) -> tuple[str, ...]:
+    """The paths the deployed service owns, as a hint to the change source ('' when it owns none)."""
+    service = services.get(deploy.service)
+    return tuple(service.paths) if service is not None and service.repo == deploy.repo else ()
+
+
+def scope_changes(changes: ChangeSet, deploy: Deploy, services: dict[str, ServiceConfig]) -> ChangeSet:
+    """Leave out files that other services' ``paths`` own and the deployed service's do not.
+
+    In a monorepo a deploy's range holds every commit merged since the service last shipped,
+    most of them other services' work that this deploy does not ship. Files no service claims
+    (shared libraries, the build) stay: they can change what the deploy runs.
+    """
+    same_repo = [s for s in services.values() if s.paths and s.repo == changes.repo]
+    if deploy.service not in {s.name for s in same_repo}:
+        return changes
+    kept = [f for f in changes.files if _ships(f.path, deploy.service, same_repo)]
+    if len(kept) == len(changes.files):
+        return changes
+    left_out = len(changes.files) - len(kept)
+    note = f"{left_out} files of other services left out (monorepo range)"
+    return changes.model_copy(update={"files": kept, "note": "; ".join(n for n in (changes.note, note) if n)})
+
+
+def _ships(path: str, service: str, services: list[ServiceConfig]) -> bool:
+    owners = services_owning(path, services)
+    return not owners or service in owners
 
 
 async def fetch_codeowners(runtime: Runtime, repos: set[str]) -> dict[str, list[CodeOwnersRule]]:

@@ -386,3 +386,28 @@ async def test_codeowners_is_read_where_github_looks(tmp_path: Path, http: httpx
 
 async def test_codeowners_absent_is_none(tmp_path: Path, http: httpx.AsyncClient, shop) -> None:
     assert await adapter(tmp_path, http).codeowners("acme/shop") is None
+
+
+async def test_paths_narrow_the_diff_to_the_deployed_service(tmp_path: Path, http: httpx.AsyncClient) -> None:
+    path = tmp_path / "clones" / "shop"
+    shas = build_repo(
+        path,
+        [
+            {"message": "base", "write": {"services/pay/a.py": "1\n", "services/cart/b.py": "1\n"}},
+            {"message": "both", "write": {"services/pay/a.py": "2\n", "services/cart/b.py": "2\n", "libs/c.py": "x\n"}},
+        ],
+    )
+    source = adapter(tmp_path, http)
+    whole = await source.get_changes("acme/shop", shas[0], shas[1])
+    narrow = await source.get_changes("acme/shop", shas[0], shas[1], ("services/pay/**",))
+    assert sorted(f.path for f in whole.files) == ["libs/c.py", "services/cart/b.py", "services/pay/a.py"]
+    assert [f.path for f in narrow.files] == ["services/pay/a.py"]
+    # Batched callers share one diff over the union of their paths.
+    a, b = await asyncio.gather(
+        source.get_changes("acme/shop", shas[0], shas[1], ("services/cart/**",)),
+        source.get_changes("acme/shop", shas[1], shas[0], ("libs/**",)),
+    )
+    assert {f.path for f in a.files} <= {"services/cart/b.py", "libs/c.py"} and "services/cart/b.py" in {
+        f.path for f in a.files
+    }
+    assert "libs/c.py" in {f.path for f in b.files}

@@ -305,3 +305,21 @@ def test_codeowners_give_a_monorepo_file_to_the_team_of_a_degraded_service():
     assert feature(d, owned, "service", ctx(services=services)).score == 0.0
     f = feature(d, owned, "service", ctx(services=services, codeowners=rules))
     assert f.score == 0.9 and "libs/billing/rounding.py belongs to degraded checkout" in f.reason
+
+
+def test_a_monorepo_deploy_keeps_its_own_and_shared_files_only():
+    from mcp_server.deploys.correlate import scope_changes
+
+    services = {
+        "pay": ServiceConfig(name="pay", repo="acme/mono", paths=["services/pay/**"]),
+        "cart": ServiceConfig(name="cart", repo="acme/mono", paths=["services/cart/**"]),
+    }
+    merged = changes(
+        ("services/pay/api.py", "code", 3), ("services/cart/config.yaml", "config", 1), ("libs/money.py", "code", 2)
+    ).model_copy(update={"repo": "acme/mono"})
+    d = deploy("d", "pay", 5).model_copy(update={"repo": "acme/mono"})
+    scoped = scope_changes(merged, d, services)
+    assert [f.path for f in scoped.files] == ["services/pay/api.py", "libs/money.py"]
+    assert "1 files of other services left out" in scoped.note
+    other_repo = d.model_copy(update={"service": "unknown"})
+    assert scope_changes(merged, other_repo, services) is merged  # a service with no paths keeps everything
