@@ -227,9 +227,8 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
         for d in skipped
     }
-    ranked = rank(candidates, changes, errors, ctx)
-    verdict, reason = _verdict(ranked, incident, settings.threshold)
-    shown = ranked[: settings.max_candidates]
+    shown = rank(candidates, changes, errors, ctx, limit=settings.max_candidates)
+    verdict, reason = _verdict(shown, incident, settings.threshold)
     result = Ranking(
         verdict=verdict,
         verdict_reason=reason,
@@ -242,8 +241,10 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         excluded=excluded,
         threshold=settings.threshold,
         sources=incident.statuses + deploy_statuses + change_statuses,
-        truncated=len(ranked) > len(shown),
-        hint=f"{len(ranked)} candidates; only the top {len(shown)} are listed" if len(ranked) > len(shown) else "",
+        truncated=len(candidates) > len(shown),
+        hint=f"{len(candidates)} candidates; only the top {len(shown)} are listed"
+        if len(candidates) > len(shown)
+        else "",
         data_note=runtime.data_note,
     )
     return result.model_copy(update={"summary_markdown": render_ranking(result)})

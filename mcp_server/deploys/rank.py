@@ -60,23 +60,21 @@ def rank(
     changes: Mapping[str, ChangeSet],
     change_errors: Mapping[str, str],
     ctx: RankContext,
+    limit: int | None = None,
 ) -> list[Candidate]:
-    """Score every candidate and order them, best first; ties go to the deploy closest to the onset."""
+    """Score every candidate and order them, best first; ties go to the deploy closest to the onset.
+
+    Only the first ``limit`` become full Candidates (with their change summaries): with thousands
+    of deploys a day, building the rest would cost more than scoring them.
+    """
     scored = []
     for deploy in candidates:
         change_set = changes.get(deploy.id)
         features = score_features(deploy, change_set, ctx)
-        scored.append(
-            (
-                total_score(features, change_set),
-                deploy,
-                features,
-                change_set,
-            )
-        )
+        scored.append((total_score(features, change_set), deploy, features, change_set))
     scored.sort(key=lambda item: (-item[0], minutes_before_onset(item[1], ctx.onset) or 0.0, item[1].id))
     result = []
-    for index, (score, deploy, features, change_set) in enumerate(scored):
+    for index, (score, deploy, features, change_set) in enumerate(scored[:limit]):
         runner_up = scored[index + 1][0] if index + 1 < len(scored) else 0.0
         result.append(
             Candidate(
