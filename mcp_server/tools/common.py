@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -16,6 +17,7 @@ from adapters.errors import AdapterError
 from adapters.models import TimeWindow
 from mcp_server.clock import ACCEPTED_TIMES, parse_duration, parse_time, resolve_window
 from mcp_server.runtime import Runtime
+from mcp_server.store.models import TimelineEntry
 
 T = TypeVar("T")
 AnyFunc = Callable[..., Any]
@@ -57,6 +59,22 @@ def tool_errors(action: str) -> Iterator[None]:
         raise ToolError(f"{action} failed: {exc.describe()}") from exc
     except ValueError as exc:  # pydantic validation of arguments built inside the tool
         raise ToolError(f"{action} failed: {exc}. Fix the argument and call again.") from exc
+
+
+async def recorded(
+    runtime: Runtime,
+    incident_id: str | None,
+    run: Callable[[], Awaitable[T]],
+    entry: Callable[[T], TimelineEntry],
+) -> T:
+    """Run ``run``; given an incident, check it exists first (so a typo fails before any work) and
+    record the result on its timeline."""
+    if incident_id:
+        await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
+    result = await run()
+    if incident_id:
+        await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, entry(result))
+    return result
 
 
 def cap(items: Sequence[T], limit: int) -> tuple[list[T], bool]:

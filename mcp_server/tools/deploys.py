@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
@@ -20,6 +19,7 @@ from mcp_server.tools.common import (
     cap,
     check_services,
     read_only_tool,
+    recorded,
     resolve_at,
     runtime_of,
     tool_errors,
@@ -80,14 +80,12 @@ async def rank_deploys(
     names = check_services(runtime, services) or None
     start = resolve_at(runtime, onset, reference=moment) if onset else None  # "now-20m" counts back from `at`
     with tool_errors("ranking deploys"):
-        if incident_id:
-            await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
-        ranking = await correlate(runtime, moment, names, start)
-        if incident_id:
-            await anyio.to_thread.run_sync(
-                runtime.store.append_event, incident_id, ranking_entry(ranking, runtime.reference_time())
-            )
-    return ranking
+        return await recorded(
+            runtime,
+            incident_id,
+            lambda: correlate(runtime, moment, names, start),
+            lambda ranking: ranking_entry(ranking, runtime.reference_time()),
+        )
 
 
 async def rollback_plan(
@@ -98,20 +96,18 @@ async def rollback_plan(
     runtime = runtime_of(ctx)
     moment = resolve_at(runtime, at)
     with tool_errors("planning the rollback"):
-        if incident_id:
-            await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
-        plan = await plan_rollback(runtime, deploy_id, moment)
-        if incident_id:
-            entry = TimelineEntry(
-                source="firstfifteen",
-                kind="rollback_plan",
-                actor="firstfifteen",
-                text=f"rollback plan drafted for {plan.deploy.id} ({plan.service} -> {plan.target_version}), "
-                f"risk {plan.risk}",
-                details={"deploy_id": plan.deploy.id, "risk": plan.risk, "target": plan.target_version},
-            )
-            await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, entry)
-    return plan
+        return await recorded(runtime, incident_id, lambda: plan_rollback(runtime, deploy_id, moment), plan_entry)
+
+
+def plan_entry(plan: RollbackPlan) -> TimelineEntry:
+    """The timeline record of a drafted rollback plan."""
+    return TimelineEntry(
+        source="firstfifteen",
+        kind="rollback_plan",
+        actor="firstfifteen",
+        text=f"rollback plan drafted for {plan.deploy.id} ({plan.service} -> {plan.target_version}), risk {plan.risk}",
+        details={"deploy_id": plan.deploy.id, "risk": plan.risk, "target": plan.target_version},
+    )
 
 
 def ranking_entry(ranking: Ranking, occurred_at: datetime | None = None) -> TimelineEntry:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
@@ -18,6 +17,7 @@ from mcp_server.tools.common import (
     cap,
     check_services,
     read_only_tool,
+    recorded,
     resolve_at,
     resolve_width,
     runtime_of,
@@ -85,14 +85,12 @@ async def triage(
         await ctx.report_progress(done, total, message)
 
     with tool_errors("triage"):
-        if incident_id:
-            await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
-        result = await run_triage(runtime, moment, names, progress)
-        if incident_id:
-            await anyio.to_thread.run_sync(
-                runtime.store.append_event, incident_id, triage_entry(result, runtime.reference_time())
-            )
-    return result
+        return await recorded(
+            runtime,
+            incident_id,
+            lambda: run_triage(runtime, moment, names, progress),
+            lambda result: triage_entry(result, runtime.reference_time()),
+        )
 
 
 async def query_error_rate(
