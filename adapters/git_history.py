@@ -258,6 +258,17 @@ def relation(walk: PairWalk, base: str, head: str) -> Relation:
     return "rewritten" if walk.merge_base else "unrelated"
 
 
+def relation_of(base: str, head: str, merge_base: str | None) -> Relation:
+    """How ``base`` and ``head`` relate, from their merge base alone (a single pair, no walk)."""
+    if base == head:
+        return "same"
+    if merge_base == head:
+        return "rollback"
+    if merge_base is None:
+        return "unrelated"
+    return "ahead" if merge_base == base else "rewritten"
+
+
 def note_for(relation: Relation, base: str, head: str, merge_base: str | None) -> str:
     """The ChangeSet note explaining a pair that is not a plain fast-forward."""
     b, h = base[:12], head[:12]

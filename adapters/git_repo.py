@@ -322,29 +322,10 @@ class GitRepoAdapter:
     async def _single(self, repo: str, base: str, head: str, scope: tuple[str, ...] = ()) -> ChangeSet:
         """One pair with three git processes: merge-base, then log and diff concurrently."""
         base_sha, head_sha, merge_base = await self._relate(repo, base, head)
-        relation: gh.Relation = (
-            "same"
-            if base_sha == head_sha
-            else "rollback"
-            if merge_base == head_sha
-            else "unrelated"
-            if merge_base is None
-            else "ahead"
-            if merge_base == base_sha
-            else "rewritten"
-        )
+        relation = gh.relation_of(base_sha, head_sha, merge_base)
+        limits = {"max_commits": self.config.max_commits, "max_files": self.config.max_files}
         if relation == "same":
-            return gh.change_set(
-                repo,
-                base_sha,
-                head_sha,
-                relation,
-                merge_base,
-                [],
-                [],
-                max_commits=self.config.max_commits,
-                max_files=self.config.max_files,
-            )
+            return gh.change_set(repo, base_sha, head_sha, relation, merge_base, [], [], **limits)
         log_range = f"{head_sha}..{base_sha}" if relation == "rollback" else f"{base_sha}..{head_sha}"
         diff_from = merge_base if relation == "rewritten" and merge_base else base_sha
         log, diff = await asyncio.gather(
@@ -366,17 +347,7 @@ class GitRepoAdapter:
         )
         commits = [c.model() for c in gh.parse_log(log.decode(errors="replace"))]
         files = gh.parse_diff(diff.decode(errors="replace"))
-        return gh.change_set(
-            repo,
-            base_sha,
-            head_sha,
-            relation,
-            merge_base,
-            commits,
-            files,
-            max_commits=self.config.max_commits,
-            max_files=self.config.max_files,
-        )
+        return gh.change_set(repo, base_sha, head_sha, relation, merge_base, commits, files, **limits)
 
     async def _relate(self, repo: str, base: str, head: str) -> tuple[str, str, str | None]:
         """Full SHAs of both commits and their merge base (None: no common history)."""
