@@ -199,5 +199,14 @@ def _lookup_problem(
 
 
 def pathspec(scope: tuple[str, ...]) -> list[str]:
-    """``-- :(glob)a/** ...`` for a non-empty scope; glob magic so ``**`` means any depth, as in the config."""
-    return ["--", *(f":(glob){path}" for path in scope)] if scope else []
+    """``-- a/ :(glob)b/*.py ...`` for a non-empty scope: ``dir/**`` as a plain directory prefix (git
+    prunes those trees fastest, about twice as fast as glob magic), other globs with glob magic so
+    ``**`` means any depth, as in the config."""
+    if not scope:
+        return []
+    specs = []
+    for path in scope:
+        prefix = path[: -len("**")] if path.endswith("/**") else None
+        plain = prefix is not None and not any(ch in prefix for ch in "*?[")
+        specs.append(f":(literal){prefix}" if plain else f":(glob){path}")
+    return ["--", *specs]

@@ -919,6 +919,8 @@ def update_doc(generated: str) -> None:
     if DOC.is_file() and BEGIN in (text := DOC.read_text(encoding="utf-8")) and END in text:
         head, rest = text.split(BEGIN, 1)
         DOC.write_text(head + block + rest.split(END, 1)[1], encoding="utf-8")
+    elif DOC.is_file():  # keep what other benchmarks wrote; add this section at the end
+        DOC.write_text(DOC.read_text(encoding="utf-8").rstrip("\n") + f"\n\n## Results\n\n{block}\n", encoding="utf-8")
     else:
         DOC.write_text(f"# Performance\n\n## Results\n\n{block}\n", encoding="utf-8")
 
