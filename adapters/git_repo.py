@@ -48,6 +48,7 @@ _CACHE_SIZE = 2048
 
 
 SPAN_LIMIT = 200_000
+_BATCH_REACH_S = 2 * 86400  # pairs whose base is older than this before the newest head go alone
 """A batch whose history spans more commits than this is answered pair by pair instead."""
 
 
@@ -234,23 +235,36 @@ class GitRepoAdapter:
         ]
         todo = {i: (found[b][0], found[h][0]) for i, (b, h) in enumerate(pairs) if results[i] is None}
         times = {sha: when for sha, _, when in found.values()}
-        tips = {sha for pair in todo.values() for sha in pair}
-        # Fast-forwards and rollbacks, nearly every pair, diff base -> head: diff while the span loads.
-        span, diffs = await asyncio.gather(
-            self._span(repo, tips, times) if tips else asyncio.sleep(0),
-            self._diff_tree(repo, [p for p in todo.values() if p[0] != p[1]], scope),
+        # A pair reaching far back (a service that had not shipped for weeks) would make the shared
+        # history span everything; it is answered on its own, where `git log -n` stops early.
+        newest = max((times.get(h, 0) for _, h in todo.values()), default=0)
+        near = {i: p for i, p in todo.items() if newest - times.get(p[0], newest) <= _BATCH_REACH_S}
+        far = [i for i in todo if i not in near]
+        batched, alone = await asyncio.gather(
+            self._span_answers(repo, list(near.values()), times, scope),
+            asyncio.gather(*(self._single(repo, *todo[i], scope) for i in far), return_exceptions=True),
         )
-        if span is not None:
-            answers: list[object] = list(await self._from_span(repo, span, list(todo.values()), diffs, scope))
-        else:  # history too long, or not exact (clock skew, unrelated histories): one pair at a time
-            answers = await asyncio.gather(
-                *(self._single(repo, *pair, scope) for pair in todo.values()), return_exceptions=True
-            )
-        for i, answer in zip(todo, answers):
+        for i, answer in (dict(zip(near, batched)) | dict(zip(far, alone))).items():
             if not isinstance(answer, ChangeSet | AdapterError):
                 raise answer if isinstance(answer, BaseException) else TypeError(answer)
             results[i] = answer
         return [r for r in results if r is not None]
+
+    async def _span_answers(
+        self, repo: str, pairs: list[tuple[str, str]], times: dict[str, int], scope: tuple[str, ...]
+    ) -> list[object]:
+        """The pairs answered from one shared history, or pair by pair if that history does not fit."""
+        if not pairs:
+            return []
+        tips = {sha for pair in pairs for sha in pair}
+        # Fast-forwards and rollbacks, nearly every pair, diff base -> head: diff while the span loads.
+        span, diffs = await asyncio.gather(
+            self._span(repo, tips, times), self._diff_tree(repo, [p for p in pairs if p[0] != p[1]], scope)
+        )
+        if span is not None:
+            return list(await self._from_span(repo, span, pairs, diffs, scope))
+        # History too long, or not exact (clock skew, unrelated histories): one pair at a time.
+        return list(await asyncio.gather(*(self._single(repo, *pair, scope) for pair in pairs), return_exceptions=True))
 
     async def _span(self, repo: str, tips: set[str], times: dict[str, int]) -> gh.Span | None:
         """The history every pair lies in, from the oldest asked commit (by commit time) up; None if unusable."""

@@ -411,3 +411,24 @@ async def test_paths_narrow_the_diff_to_the_deployed_service(tmp_path: Path, htt
         f.path for f in a.files
     }
     assert "libs/c.py" in {f.path for f in b.files}
+
+
+async def test_a_pair_reaching_far_back_is_answered_alone_and_the_same(tmp_path: Path, http: httpx.AsyncClient) -> None:
+    path = tmp_path / "clones" / "shop"
+    days = [datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 11, tzinfo=UTC), datetime(2026, 3, 11, 1, tzinfo=UTC)]
+    shas = build_repo(
+        path,
+        [
+            {"message": "old", "write": {"a.py": "1\n"}, "at": days[0]},
+            {"message": "mid", "write": {"a.py": "2\n", "b.py": "x\n"}, "at": days[1]},
+            {"message": "new", "write": {"b.py": "y\n"}, "at": days[2]},
+        ],
+    )
+    batched = adapter(tmp_path, http)
+    far, near = await asyncio.gather(
+        batched.get_changes("acme/shop", shas[0], shas[2]), batched.get_changes("acme/shop", shas[1], shas[2])
+    )
+    alone_far = await adapter(tmp_path, http).get_changes("acme/shop", shas[0], shas[2])
+    assert [c.sha for c in far.commits] == [c.sha for c in alone_far.commits] == [shas[2], shas[1]]
+    assert sorted((f.path, f.change) for f in far.files) == sorted((f.path, f.change) for f in alone_far.files)
+    assert [c.sha for c in near.commits] == [shas[2]]
