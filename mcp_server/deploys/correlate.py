@@ -16,8 +16,8 @@ from adapters.errors import AdapterError, NotFoundError
 from adapters.models import ChangeSet, Deploy, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
 from mcp_server.config import ServiceConfig
-from mcp_server.deploys.features import RankContext, optimistic_score
-from mcp_server.deploys.models import Ranking
+from mcp_server.deploys.features import RankContext, optimistic_score, score_features
+from mcp_server.deploys.models import Feature, Ranking
 from mcp_server.deploys.ownership import CodeOwnersRule, parse_codeowners, services_owning
 from mcp_server.deploys.rank import rank, split_candidates
 from mcp_server.deploys.summary import render_ranking
@@ -62,14 +62,18 @@ def incident_from_triage(result: TriageResult, services: list[str] | None, onset
     )
 
 
-def choose_for_changes(candidates: list[Deploy], ctx: RankContext, limit: int) -> tuple[list[Deploy], list[Deploy]]:
-    """The deploys worth a change-set fetch (best upper bound first), and the rest.
+def choose_for_changes(
+    candidates: list[Deploy], ctx: RankContext, limit: int
+) -> tuple[list[Deploy], list[Deploy], dict[str, list[Feature]]]:
+    """The deploys worth a change-set fetch (best upper bound first), the rest, and every deploy's
+    change-free features (the ranking reuses them for the deploys whose diff is not fetched).
 
     Retrieve, then rank: with thousands of deploys a day, only those that could still reach the
     top once their diff is known are worth a git or API call.
     """
-    ordered = sorted(candidates, key=lambda d: -optimistic_score(d, ctx))
-    return ordered[:limit], ordered[limit:]
+    change_free = {d.id: score_features(d, None, ctx) for d in candidates}
+    ordered = sorted(candidates, key=lambda d: -optimistic_score(d, ctx, change_free[d.id]))
+    return ordered[:limit], ordered[limit:], change_free
 
 
 async def fetch_deploys(runtime: Runtime, window: TimeWindow) -> tuple[list[Deploy], list[SourceStatus]]:
@@ -218,7 +222,7 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         failing_routes=incident.failing_routes,
         half_life_minutes=settings.time_half_life_minutes,
     )
-    chosen, skipped = choose_for_changes(candidates, ctx, settings.max_change_sets)
+    chosen, skipped, change_free = choose_for_changes(candidates, ctx, settings.max_change_sets)
     (changes, errors, change_statuses), owners = await asyncio.gather(
         fetch_changes(runtime, chosen), fetch_codeowners(runtime, {d.repo for d in chosen if d.repo})
     )
@@ -227,7 +231,7 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
         for d in skipped
     }
-    shown = rank(candidates, changes, errors, ctx, limit=settings.max_candidates)
+    shown = rank(candidates, changes, errors, ctx, limit=settings.max_candidates, change_free=change_free)
     verdict, reason = _verdict(shown, incident, settings.threshold)
     result = Ranking(
         verdict=verdict,

@@ -156,14 +156,14 @@ def _upstream(deploy: Deploy, ctx: RankContext) -> Feature:
     return _feature("upstream", 0.0, f"no degraded service depends on {deploy.service}")
 
 
-def optimistic_score(deploy: Deploy, ctx: RankContext) -> float:
+def optimistic_score(deploy: Deploy, ctx: RankContext, change_free: Sequence[Feature] | None = None) -> float:
     """The best score the deploy could reach once its change set is known (an upper bound).
 
     Used to choose whose change sets to fetch: the features that need the changes count as
     fully met, except where the repository rules them out (code in another repository cannot
     belong to a degraded service or serve its routes).
     """
-    features = {f.name: f.score for f in score_features(deploy, None, ctx)}
+    features = {f.name: f.score for f in (change_free or score_features(deploy, None, ctx))}
     # Same rule as _services_in_repo: a degraded service without a configured repo may hold any file.
     shared_repo = not deploy.repo or any(not repo or repo == deploy.repo for repo in ctx.affected_repos)
     features["service"] = max(features["service"], 0.9 if shared_repo else 0.0)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from adapters.models import ChangeSet, Deploy
 from mcp_server.deploys.features import RankContext, minutes_before_onset, score_features, total_score
-from mcp_server.deploys.models import Candidate, ChangeSummary, Confidence, Excluded
+from mcp_server.deploys.models import Candidate, ChangeSummary, Confidence, Excluded, Feature
 
 SAMPLE_FILES = 15
 
@@ -61,16 +61,19 @@ def rank(
     change_errors: Mapping[str, str],
     ctx: RankContext,
     limit: int | None = None,
+    change_free: Mapping[str, list[Feature]] | None = None,
 ) -> list[Candidate]:
     """Score every candidate and order them, best first; ties go to the deploy closest to the onset.
 
     Only the first ``limit`` become full Candidates (with their change summaries): with thousands
-    of deploys a day, building the rest would cost more than scoring them.
+    of deploys a day, building the rest would cost more than scoring them. ``change_free`` holds
+    features already scored without a diff, reused for the deploys that have none.
     """
     scored = []
     for deploy in candidates:
         change_set = changes.get(deploy.id)
-        features = score_features(deploy, change_set, ctx)
+        reuse = change_set is None and change_free is not None and deploy.id in change_free
+        features = change_free[deploy.id] if reuse else score_features(deploy, change_set, ctx)  # type: ignore[index]
         scored.append((total_score(features, change_set), deploy, features, change_set))
     scored.sort(key=lambda item: (-item[0], minutes_before_onset(item[1], ctx.onset) or 0.0, item[1].id))
     result = []

@@ -222,7 +222,8 @@ def test_change_sets_are_fetched_for_the_best_possible_first():
     close_root = deploy("root", "checkout", 2)
     far_other = deploy("far", "index", 600).model_copy(update={"repo": "acme/search"})
     near_other = deploy("near", "ledger", 5)
-    chosen, skipped = choose_for_changes([far_other, near_other, close_root], ctx(), 2)
+    chosen, skipped, change_free = choose_for_changes([far_other, near_other, close_root], ctx(), 2)
+    assert set(change_free) == {"root", "near", "far"}
     assert [d.id for d in chosen] == ["root", "near"] and [d.id for d in skipped] == ["far"]
 
 
@@ -323,3 +324,12 @@ def test_a_monorepo_deploy_keeps_its_own_and_shared_files_only():
     assert "1 files of other services left out" in scoped.note
     other_repo = d.model_copy(update={"service": "unknown"})
     assert scope_changes(merged, other_repo, services) is merged  # a service with no paths keeps everything
+
+
+def test_reused_change_free_features_rank_the_same():
+    deploys = [deploy("a", "checkout", 3), deploy("b", "ledger", 10), deploy("c", "frontend", 40)]
+    sets = {"a": changes(("services/checkout/pay/x.py", "code", 5))}
+    free = {d.id: score_features(d, None, ctx()) for d in deploys}
+    plain = rank(deploys, sets, {}, ctx())
+    reused = rank(deploys, sets, {}, ctx(), change_free=free)
+    assert [(c.deploy.id, c.score) for c in plain] == [(c.deploy.id, c.score) for c in reused]
