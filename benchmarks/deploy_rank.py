@@ -847,7 +847,7 @@ async def one_ranking(
             profile.disable()
     results = record["results"]
     candidates, _ = results["split_candidates"][1]
-    choice_args, (chosen, skipped) = results["choose_for_changes"]
+    choice_args, (chosen, skipped, *_) = results["choose_for_changes"]
     changes = results["fetch_changes"][1][0]
     return Run(
         seconds,
