@@ -164,6 +164,38 @@ def translate(exc: sqlite3.Error, path: Path) -> Exception:
     return UnavailableError(f"incident database {path}: {text}", adapter="store", upstream=text)
 
 
+def read_keyed(
+    conn: sqlite3.Connection, table: str, key_column: str, value_column: str, incident: int, key: str
+) -> str | None:
+    """One value an incident keeps under ``key`` in a small keyed table (sync cursors, remote ids), or None.
+
+    Table and column names come from this package's code, never from a caller.
+    """
+    row = conn.execute(
+        f"SELECT {value_column} FROM {table} WHERE incident = ? AND {key_column} = ?", (incident, key)
+    ).fetchone()
+    return None if row is None else str(row[value_column])
+
+
+def write_keyed(
+    conn: sqlite3.Connection,
+    table: str,
+    key_column: str,
+    value_column: str,
+    incident: int,
+    key: str,
+    value: str,
+    now: str,
+) -> None:
+    """Set (or replace) one keyed value of an incident, with the time it changed."""
+    conn.execute(
+        f"INSERT INTO {table} (incident, {key_column}, {value_column}, updated_at) VALUES (?, ?, ?, ?) "
+        f"ON CONFLICT (incident, {key_column}) DO UPDATE SET "
+        f"{value_column} = excluded.{value_column}, updated_at = excluded.updated_at",
+        (incident, key, value, now),
+    )
+
+
 def require_incident(conn: sqlite3.Connection, incident_id: str) -> int:
     """The incident's number, or NotFoundError listing the most recent ids."""
     number = parse_incident_id(incident_id)

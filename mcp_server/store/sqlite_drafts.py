@@ -29,7 +29,7 @@ from mcp_server.store.models import (
     format_incident_id,
     parse_draft_id,
 )
-from mcp_server.store.sqlite_core import SqliteBase, dumps, optional_time, require_incident
+from mcp_server.store.sqlite_core import SqliteBase, dumps, optional_time, read_keyed, require_incident, write_keyed
 
 _DRAFT_COLUMNS = (
     "number, incident, audience, channel, subject, body, public_state, components, facts, findings, "
@@ -128,11 +128,7 @@ class SqliteDrafts(SqliteBase):
     def get_remote_id(self, incident_id: str, target: str) -> str | None:
         """The outside system's id for this incident at ``target`` (e.g. "statuspage"), or None."""
         with self._read() as conn:
-            number = require_incident(conn, incident_id)
-            row = conn.execute(
-                "SELECT remote_id FROM remote_ids WHERE incident = ? AND target = ?", (number, target)
-            ).fetchone()
-        return None if row is None else str(row["remote_id"])
+            return read_keyed(conn, "remote_ids", "target", "remote_id", require_incident(conn, incident_id), target)
 
     def set_remote_id(self, incident_id: str, target: str, remote_id: str) -> None:
         """Remember (or replace) the outside system's id for this incident at ``target``."""
@@ -142,12 +138,7 @@ class SqliteDrafts(SqliteBase):
         now = self._now()
         with self._write() as conn:
             number = require_incident(conn, incident_id)
-            conn.execute(
-                "INSERT INTO remote_ids (incident, target, remote_id, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (incident, target) DO UPDATE SET remote_id = excluded.remote_id, "
-                "updated_at = excluded.updated_at",
-                (number, target, remote_id, to_db_time(now)),
-            )
+            write_keyed(conn, "remote_ids", "target", "remote_id", number, target, remote_id, to_db_time(now))
 
 
 def _require_draft(conn: sqlite3.Connection, draft_id: str, incident_id: str | None = None) -> int:

@@ -36,8 +36,10 @@ from mcp_server.store.sqlite_core import (
     fetch_event,
     insert_event,
     optional_time,
+    read_keyed,
     require_incident,
     touch,
+    write_keyed,
 )
 
 MAX_CURSOR_LENGTH = 1_000
@@ -123,11 +125,7 @@ class SqliteSync(SqliteBase):
     def get_cursor(self, incident_id: str, source: str) -> str | None:
         """How far the last sync of ``source`` read for this incident, or None before the first."""
         with self._read() as conn:
-            number = require_incident(conn, incident_id)
-            row = conn.execute(
-                "SELECT cursor FROM sync_cursors WHERE incident = ? AND source = ?", (number, source)
-            ).fetchone()
-        return None if row is None else str(row["cursor"])
+            return read_keyed(conn, "sync_cursors", "source", "cursor", require_incident(conn, incident_id), source)
 
     def set_cursor(self, incident_id: str, source: str, cursor: str) -> None:
         """Remember ``cursor`` (opaque to the store: one line, 1-1000 characters) for (incident, source)."""
@@ -140,12 +138,7 @@ class SqliteSync(SqliteBase):
         now = self._now()
         with self._write() as conn:
             number = require_incident(conn, incident_id)
-            conn.execute(
-                "INSERT INTO sync_cursors (incident, source, cursor, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (incident, source) DO UPDATE SET "
-                "cursor = excluded.cursor, updated_at = excluded.updated_at",
-                (number, source, cursor, to_db_time(now)),
-            )
+            write_keyed(conn, "sync_cursors", "source", "cursor", number, source, cursor, to_db_time(now))
 
     def record_inbox_alerts(self, alerts: Iterable[InboxAlertIn]) -> int:
         """Store alert notifications once per (fingerprint, status, starts_at, ends_at); return how many were new."""
