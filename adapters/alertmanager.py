@@ -15,9 +15,9 @@ from typing import ClassVar, Literal
 import httpx
 from pydantic import Field, ValidationError, field_validator
 
-from adapters._http import HttpBackendConfig, credentials_from, request_json
 from adapters.base import AdapterContext
 from adapters.errors import BadResponseError
+from adapters.http import HttpBackendConfig, credentials_from, request_json
 from adapters.models import Alert, iso_utc
 
 AlertState = Literal["firing", "suppressed", "resolved"]

@@ -19,7 +19,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from adapters._http import (
+from adapters.base import AdapterContext
+from adapters.errors import AdapterError, AuthError, BadResponseError, NotFoundError
+from adapters.http import (
     BaseUrl,
     build_credentials,
     decode_json,
@@ -27,8 +29,6 @@ from adapters._http import (
     send,
     upstream_text,
 )
-from adapters.base import AdapterContext
-from adapters.errors import AdapterError, AuthError, BadResponseError, NotFoundError
 from adapters.models import Deploy, DeployStatus, TimeWindow
 
 _OWN_STATUSES = frozenset({401, 403, 404})  # Argo CD gives these meanings of its own

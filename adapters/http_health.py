@@ -15,8 +15,8 @@ from typing import ClassVar, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from adapters._http import Credentials, build_credentials, short_reason
 from adapters.base import AdapterContext
+from adapters.http import Credentials, build_credentials, short_reason
 from adapters.models import HealthResult, HealthTarget, iso_utc
 
 LIVE_TOLERANCE = timedelta(seconds=120)

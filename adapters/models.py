@@ -32,6 +32,21 @@ class Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+DeployMethodName = Literal["kubectl", "helm", "argocd", "github_workflow", "git_revert"]
+
+
+class DeployMethod(Model):
+    """How a service is deployed, so a rollback plan can give the exact commands."""
+
+    method: DeployMethodName = "kubectl"
+    namespace: str = "default"
+    deployment: str = Field(default="", description="kubectl: the Deployment name (default: the service name)")
+    release: str = Field(default="", description="helm: the release name (default: the service name)")
+    app: str = Field(default="", description="argocd: the Application name (default: the service name)")
+    workflow: str = Field(default="", description="github_workflow: the workflow file, e.g. deploy.yml")
+    branch: str = Field(default="main", description="git_revert: the branch to revert on")
+
+
 class TimeWindow(Model):
     """A resolved, absolute UTC window [start, end]."""
 

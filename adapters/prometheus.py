@@ -16,9 +16,9 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import Field, field_validator
 
-from adapters._http import HttpBackendConfig, Method, check_base_url, clip, credentials_from, request_json
 from adapters.base import AdapterContext
 from adapters.errors import BadResponseError, QueryError
+from adapters.http import HttpBackendConfig, Method, check_base_url, clip, credentials_from, request_json
 from adapters.models import Point, Sample, Series, SignalQuery, TimeWindow, iso_utc
 
 MAX_POINTS = 11_000  # Prometheus refuses range queries with more points per series than this

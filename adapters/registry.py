@@ -15,6 +15,11 @@ def _entry_points() -> tuple[EntryPoint, ...]:
     return tuple(entry_points(group=GROUP))
 
 
+def refresh() -> None:
+    """Forget the entry points read so far, so a package installed since is seen on the next lookup."""
+    _entry_points.cache_clear()
+
+
 def installed_adapters() -> list[str]:
     """Names of every adapter registered in the entry-point group."""
     return sorted({ep.name for ep in _entry_points()})

@@ -26,16 +26,6 @@ import anyio
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from adapters._http import (
-    BaseUrl,
-    Credentials,
-    Method,
-    check_base_url,
-    decode_json,
-    refuse_url_credentials,
-    retry_after_seconds,
-    send,
-)
 from adapters.base import AdapterContext
 from adapters.errors import (
     AdapterError,
@@ -45,6 +35,16 @@ from adapters.errors import (
     NotFoundError,
     QueryError,
     RateLimitedError,
+)
+from adapters.http import (
+    BaseUrl,
+    Credentials,
+    Method,
+    check_base_url,
+    decode_json,
+    refuse_url_credentials,
+    retry_after_seconds,
+    send,
 )
 from adapters.models import ChatMessage, PostResult, utcnow
 

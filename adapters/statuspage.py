@@ -16,9 +16,9 @@ from typing import ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from adapters._http import BaseUrl, refuse_url_credentials, request_json
 from adapters.base import AdapterContext
 from adapters.errors import AdapterError, BadResponseError, UnavailableError
+from adapters.http import BaseUrl, refuse_url_credentials, request_json
 from adapters.models import ProviderEvent, TimeWindow
 
 LIVE_WINDOW = timedelta(minutes=10)

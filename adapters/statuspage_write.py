@@ -20,7 +20,9 @@ from typing import ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from adapters._http import (
+from adapters.base import AdapterContext
+from adapters.errors import AdapterError, AuthError, BadResponseError, NotFoundError, QueryError, RateLimitedError
+from adapters.http import (
     BaseUrl,
     Credentials,
     Method,
@@ -30,8 +32,6 @@ from adapters._http import (
     send,
     upstream_text,
 )
-from adapters.base import AdapterContext
-from adapters.errors import AdapterError, AuthError, BadResponseError, NotFoundError, QueryError, RateLimitedError
 from adapters.models import ComponentStatus, PostResult, StatusUpdate, utcnow
 
 _ID = re.compile(r"[A-Za-z0-9]+")  # Statuspage ids are short alphanumerics; anything else would bend the path

@@ -71,7 +71,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
-from adapters.git_repo import GitRepoAdapter  # noqa: E402
+from adapters.git.repo import GitRepoAdapter  # noqa: E402
 from adapters.models import ChangeSet, Deploy, TimeWindow  # noqa: E402
 from mcp_server.config import Config, load_config  # noqa: E402
 from mcp_server.deploys import correlate  # noqa: E402
@@ -891,10 +891,10 @@ BREAKDOWN = {
     ),
     "&nbsp;&nbsp;of which `_feature` (one validated model)": ("deploys/features.py", "_feature"),
     "`rank` (every score, the order, the listed `Candidate` models)": ("deploys/rank.py", "rank"),
-    "`Span.walk`: each pair's commits in the span": ("adapters/git_history.py", "walk"),
-    "`LoggedCommit.model`: `Commit` models": ("adapters/git_history.py", "model"),
-    "`parse_log`: the span's `git log`": ("adapters/git_history.py", "parse_log"),
-    "`split_diff_tree`: the files, as `ChangedFile` models": ("adapters/git_history.py", "split_diff_tree"),
+    "`Span.walk`: each pair's commits in the span": ("adapters/git/history.py", "walk"),
+    "`LoggedCommit.model`: `Commit` models": ("adapters/git/history.py", "model"),
+    "`parse_log`: the span's `git log`": ("adapters/git/history.py", "parse_log"),
+    "`split_diff_tree`: the files, as `ChangedFile` models": ("adapters/git/history.py", "split_diff_tree"),
     "`scope_changes`: other services' files left out": ("deploys/correlate.py", "scope_changes"),
     "`services_owning` (every caller)": ("deploys/ownership.py", "services_owning"),
 }
@@ -930,7 +930,7 @@ def profiled(
 
 
 DIFF_FLAGS = ("-r", "-M", "--raw", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv")
-"""The flags the git adapter diffs with (adapters/git_repo.py), for the git-only experiment."""
+"""The flags the git adapter diffs with (adapters/git/repo.py), for the git-only experiment."""
 
 
 async def _git_seconds(clone: Path, args: list[str], stdin: bytes | None = None) -> tuple[float, int]:

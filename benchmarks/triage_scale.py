@@ -60,9 +60,9 @@ sys.path[:0] = [str(REPO), str(REPO / "tests" / "integration")]
 from prometheus_server import _CONFIG, _stop, find_binary, free_port, wait_ready  # noqa: E402
 
 from adapters.models import SignalQuery, TimeWindow  # noqa: E402
-from adapters.openmetrics import promtool_command, write_openmetrics  # noqa: E402
-from adapters.scenario import Scenario  # noqa: E402
-from adapters.synthetic import LE_LABELS, SyntheticMetrics, epoch_minute  # noqa: E402
+from adapters.replay.openmetrics import promtool_command, write_openmetrics  # noqa: E402
+from adapters.replay.scenario import Scenario  # noqa: E402
+from adapters.replay.synthetic import LE_LABELS, SyntheticMetrics, epoch_minute  # noqa: E402
 from mcp_server.clock import align_to_minute  # noqa: E402
 from mcp_server.config import SignalsConfig, parse_config  # noqa: E402
 from mcp_server.runtime import Runtime, open_runtime  # noqa: E402
@@ -550,7 +550,7 @@ def check_served(url: str, scenario: Scenario, stats: DataStats) -> None:
 
 def raw_config(scenario: Scenario, size: int, url: str, scenario_dir: Path) -> dict[str, Any]:
     """The first ``size`` services; metrics from Prometheus only, the rest from the scenario's replay."""
-    services = [s.model_dump() for s in scenario.services_config()[:size]]
+    services = scenario.services_config()[:size]
     chosen = {s["name"] for s in services}
     for service in services:
         service["depends_on"] = [d for d in service["depends_on"] if d in chosen]

@@ -170,7 +170,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _scenarios(args: argparse.Namespace) -> int:
-    from adapters.scenario import list_scenarios, load_scenario
+    from adapters.replay.scenario import list_scenarios, load_scenario
 
     for name in list_scenarios():
         print(f"{name}: {load_scenario(name).title}")

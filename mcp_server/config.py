@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from adapters.errors import ConfigError
+from adapters.models import DeployMethod
 
 CONFIG_ENV = "FIRSTFIFTEEN_CONFIG"
 ENVIRONMENT_ENV = "FIRSTFIFTEEN_ENV"
@@ -28,21 +29,6 @@ _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-DeployMethodName = Literal["kubectl", "helm", "argocd", "github_workflow", "git_revert"]
-
-
-class DeployMethod(_Strict):
-    """How a service is deployed, so a rollback plan can give the exact commands."""
-
-    method: DeployMethodName = "kubectl"
-    namespace: str = "default"
-    deployment: str = Field(default="", description="kubectl: the Deployment name (default: the service name)")
-    release: str = Field(default="", description="helm: the release name (default: the service name)")
-    app: str = Field(default="", description="argocd: the Application name (default: the service name)")
-    workflow: str = Field(default="", description="github_workflow: the workflow file, e.g. deploy.yml")
-    branch: str = Field(default="main", description="git_revert: the branch to revert on")
 
 
 class ServiceConfig(_Strict):

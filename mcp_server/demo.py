@@ -27,12 +27,12 @@ SCENARIO_ENV = "FIRSTFIFTEEN_SCENARIO"
 
 def scenario_config(name: str) -> tuple[Config, str, datetime]:
     """A config that replays scenario ``name``, the note to show with its results, and its 'now'."""
-    from adapters.scenario import load_scenario  # the scenario module loads YAML fixtures; only needed here
+    from adapters.replay.scenario import load_scenario  # the scenario module loads YAML fixtures; only needed here
 
     scenario = load_scenario(name)
     raw = {
         "environment": f"demo:{scenario.name}",
-        "services": [s.model_dump() for s in scenario.services_config()],
+        "services": scenario.services_config(),
         "adapters": {"replay": {"scenario": name}},
         "deploys": {"environments": ["production"]},  # the scenarios' staging deploys are not candidates
     }

@@ -2,7 +2,7 @@
 
 :func:`build_scenario_repo` writes the base commit (every file the scenario's commits change before
 creating it) and then, in deploy order, each deploy's commits, with the same file contents, authors
-and dates as :mod:`adapters.scenario_history` simulates, through tests/gitrepo.py (git fast-import).
+and dates as :mod:`adapters.replay.scenario_history` simulates, through tests/gitrepo.py (git fast-import).
 The SHAs are real, so they differ from the scenario's fake ones; the returned map says which real
 commits each deploy ran before and deployed.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 from gitrepo import build_repo
 
-from adapters.scenario import Scenario
-from adapters.scenario_history import RepoHistory, Tree, TrunkCommit
+from adapters.replay.scenario import Scenario
+from adapters.replay.scenario_history import RepoHistory, Tree, TrunkCommit
 
 
 def build_scenario_repo(scenario: Scenario, repo: str, path: str | Path) -> dict[str, tuple[str, str]]:

@@ -232,7 +232,7 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         for d in skipped
     }
     shown = rank(candidates, changes, errors, ctx, limit=settings.max_candidates, change_free=change_free)
-    verdict, reason = _verdict(shown, incident, settings.threshold)
+    verdict, reason = decide_verdict(shown, incident, settings.threshold)
     result = Ranking(
         verdict=verdict,
         verdict_reason=reason,
@@ -254,7 +254,7 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
     return result.model_copy(update={"summary_markdown": render_ranking(result)})
 
 
-def _verdict(ranked: list, incident: Incident, threshold: float) -> tuple[str, str]:  # noqa: ANN001
+def decide_verdict(ranked: list, incident: Incident, threshold: float) -> tuple[str, str]:  # noqa: ANN001
     if incident.nothing_degraded and incident.onset_source != "given":
         return "no_deploy_implicated", "triage found nothing degraded, so no deploy can be tied to an incident"
     if not ranked:

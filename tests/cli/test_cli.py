@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from adapters.scenario import list_scenarios, load_scenario
+from adapters.replay.scenario import list_scenarios, load_scenario
 from mcp_server.cli import main
 
 
@@ -40,7 +40,7 @@ def test_demo_json_matches_each_scenarios_expectations(capsys, name):
 def test_triage_with_a_replay_config_and_at(tmp_path, capsys):
     scenario = load_scenario("bad-deploy")
     raw = {
-        "services": [s.model_dump() for s in scenario.services_config()],
+        "services": scenario.services_config(),
         "adapters": {"replay": {"scenario": "bad-deploy"}},
     }
     path = tmp_path / "ff.yaml"

@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from adapters.scenario import load_scenario
+from adapters.replay.scenario import load_scenario
 from mcp_server.cli import main
 
 SCENARIO = "bad-deploy"
@@ -16,7 +16,7 @@ SCENARIO = "bad-deploy"
 def config_file(tmp_path, writes: bool = True):
     scenario = load_scenario(SCENARIO)
     raw = {
-        "services": [s.model_dump() for s in scenario.services_config()],
+        "services": scenario.services_config(),
         "adapters": {"replay": {"scenario": SCENARIO}, "static_status": {"directory": "status"}},
         "comms": {"writes": {"status_page": writes}},
     }

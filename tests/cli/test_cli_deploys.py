@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from adapters.scenario import load_scenario
+from adapters.replay.scenario import load_scenario
 from mcp_server.cli import main
 
 SCENARIO = "bad-deploy"
@@ -15,7 +15,7 @@ SCENARIO = "bad-deploy"
 def config_file(tmp_path):
     scenario = load_scenario(SCENARIO)
     raw = {
-        "services": [s.model_dump() for s in scenario.services_config()],
+        "services": scenario.services_config(),
         "adapters": {"replay": {"scenario": SCENARIO}},
     }
     path = tmp_path / "ff.yaml"

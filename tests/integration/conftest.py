@@ -15,7 +15,7 @@ from contextlib import ExitStack
 import pytest
 from prometheus_server import PrometheusHarnessError, PrometheusServer, find_binary, fixture_name, prometheus_server
 
-from adapters.scenario import list_scenarios, load_scenario
+from adapters.replay.scenario import list_scenarios, load_scenario
 
 FULL_HISTORY_SCENARIO = "quiet-night"  # its nightly quiet hour repeats over the whole history
 

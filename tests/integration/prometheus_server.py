@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 
 from adapters.models import TimeWindow
-from adapters.openmetrics import export_openmetrics, promtool_command, triage_segments
-from adapters.scenario import Scenario
+from adapters.replay.openmetrics import export_openmetrics, promtool_command, triage_segments
+from adapters.replay.scenario import Scenario
 
 READY_TIMEOUT = 30.0
 _CONFIG = "global:\n  scrape_interval: 1m\n  evaluation_interval: 1m\nscrape_configs: []\n"
@@ -117,7 +117,7 @@ def prometheus_server(
     """Backfill ``scenario`` and serve it from a real Prometheus until the block exits.
 
     ``segments`` is ``"triage"`` (the default: the windows triage reads, see
-    :func:`adapters.openmetrics.triage_segments`), a list of windows, or None for the whole history.
+    :func:`adapters.replay.openmetrics.triage_segments`), a list of windows, or None for the whole history.
     """
     prometheus = find_binary("prometheus")
     chosen = triage_segments(scenario) if segments == "triage" else segments

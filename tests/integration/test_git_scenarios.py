@@ -1,7 +1,7 @@
 """Real git and the replay agree: every scenario's repositories, built with git, give the replay's change sets.
 
 For each bundled scenario whose deploys carry commits, tests/scenario_repo.py builds each
-repository for real; the git adapter (adapters.git_repo) answers each deploy's change set from it,
+repository for real; the git adapter (adapters.git.repo) answers each deploy's change set from it,
 and the replay adapter answers from the scenario. The SHAs differ (the replay's are fake), so the
 two are compared deploy by deploy: the same files, change kinds, categories and line counts, and
 the same commits (author, subject, date) in the same order. Ranges spanning several deploys and
@@ -19,10 +19,10 @@ from gitrepo import git
 from scenario_repo import build_scenario_repo
 
 from adapters.base import AdapterContext
-from adapters.git_repo import GitRepoAdapter, GitRepoConfig
+from adapters.git.repo import GitRepoAdapter, GitRepoConfig
 from adapters.models import ChangeSet
-from adapters.replay import ReplayAdapter, ReplaySettings
-from adapters.scenario import list_scenarios, load_scenario
+from adapters.replay.adapter import ReplayAdapter, ReplaySettings
+from adapters.replay.scenario import list_scenarios, load_scenario
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 WITH_COMMITS = [n for n in list_scenarios() if any(d.changes for d in load_scenario(n).deploys)]

@@ -20,8 +20,8 @@ from prometheus_server import PrometheusServer, fixture_name
 from adapters.base import AdapterContext
 from adapters.models import Sample, Series, SignalName, SignalQuery, TimeWindow
 from adapters.prometheus import PrometheusAdapter
-from adapters.replay import ReplayAdapter, ReplaySettings
-from adapters.scenario import list_scenarios
+from adapters.replay.adapter import ReplayAdapter, ReplaySettings
+from adapters.replay.scenario import list_scenarios
 from mcp_server.config import SignalsConfig
 from mcp_server.signals import build_query
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adapters.scenario import list_scenarios, load_scenario
+from adapters.replay.scenario import list_scenarios, load_scenario
 from mcp_server.cli import main
 from mcp_server.config import parse_config
 from mcp_server.runtime import open_runtime
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 def raw_config(name: str, prometheus_url: str | None) -> dict:
     scenario = load_scenario(name)
     adapters: dict = {"replay": {"scenario": name}}
-    raw = {"services": [s.model_dump() for s in scenario.services_config()], "adapters": adapters}
+    raw = {"services": scenario.services_config(), "adapters": adapters}
     if prometheus_url:
         adapters["prometheus"] = {"url": prometheus_url}
         # Metrics from the real Prometheus; deploys, alerts, health and provider events from the scenario.

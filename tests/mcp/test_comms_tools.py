@@ -18,7 +18,7 @@ from mcp import Client
 from mcp.client.context import ClientRequestContext
 from mcp.types import ElicitRequestParams, ElicitResult
 
-from adapters.scenario import load_scenario
+from adapters.replay.scenario import load_scenario
 from mcp_server.config import parse_config
 from mcp_server.server import create_server
 
@@ -53,7 +53,7 @@ def smtp():
 def make_config(tmp_path: Path, port: int, writes: bool = True, **comms):
     scenario = load_scenario(SCENARIO)
     raw = {
-        "services": [s.model_dump() for s in scenario.services_config()],
+        "services": scenario.services_config(),
         "adapters": {
             "replay": {"scenario": SCENARIO},
             "static_status": {"directory": "status", "components": ["Checkout", "Website"]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from adapters.scenario import load_scenario
+from adapters.replay.scenario import load_scenario
 from mcp_server.demo import DEFAULT_SCENARIO
 from mcp_server.server import create_server
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 
-from adapters.scenario import Scenario, list_scenarios, load_scenario
+from adapters.replay.scenario import Scenario, list_scenarios, load_scenario
 from mcp_server.demo import scenario_config
 from mcp_server.deploys.correlate import correlate
 from mcp_server.runtime import open_runtime

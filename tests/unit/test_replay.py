@@ -13,10 +13,10 @@ import yaml
 from adapters.base import AdapterContext
 from adapters.errors import NotFoundError
 from adapters.models import HealthTarget, TimeWindow
-from adapters.promql_replay import bucket_quantile, evaluate, service_rates
 from adapters.registry import load_adapter_class
-from adapters.replay import ReplayAdapter, ReplaySettings
-from adapters.synthetic import BUCKET_BOUNDS, ServiceLayout, epoch_minute
+from adapters.replay.adapter import ReplayAdapter, ReplaySettings
+from adapters.replay.promql import bucket_quantile, evaluate, service_rates
+from adapters.replay.synthetic import BUCKET_BOUNDS, ServiceLayout, epoch_minute
 from mcp_server.config import SignalsConfig
 from mcp_server.signals import build_query
 
@@ -196,7 +196,7 @@ async def test_health_follows_events(http: httpx.AsyncClient, tmp_path: Path) ->
     (tmp_path / "payments-down" / "scenario.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
     adapter = replay("payments-down", http, base_dir=tmp_path)  # a folder name relative to base_dir
     anchor = adapter.scenario.anchor
-    targets = [HealthTarget(service=s.name, url=s.health_url or "") for s in adapter.scenario.services_config()]
+    targets = [HealthTarget(service=s["name"], url=s["health_url"]) for s in adapter.scenario.services_config()]
     targets.append(HealthTarget(service="ghost", url="replay://x/ghost/healthz"))
     now = {r.service: r for r in await adapter.check_health(targets, anchor)}
     assert now["payments"].status == "down" and now["payments"].http_status == 503

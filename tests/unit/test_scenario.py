@@ -13,9 +13,9 @@ from pydantic import ValidationError
 
 from adapters.errors import ConfigError, NotFoundError
 from adapters.models import TimeWindow
-from adapters.openmetrics import triage_segments, write_openmetrics
-from adapters.scenario import Scenario, list_scenarios, load_scenario, resolve_time
-from adapters.synthetic import LE_LABELS, SyntheticMetrics, epoch_minute, noisy_count
+from adapters.replay.openmetrics import triage_segments, write_openmetrics
+from adapters.replay.scenario import Scenario, list_scenarios, load_scenario, resolve_time
+from adapters.replay.synthetic import LE_LABELS, SyntheticMetrics, epoch_minute, noisy_count
 from mcp_server.config import parse_config
 
 ANCHOR = datetime(2026, 10, 14, 14, 7, tzinfo=UTC)
@@ -175,7 +175,7 @@ def test_events_default_to_the_anchor_and_repeat_daily() -> None:
 
 def test_services_config_builds_a_valid_config() -> None:
     scenario = load_scenario("upstream-dependency")
-    raw = {"services": [s.model_dump() for s in scenario.services_config()]}
+    raw = {"services": scenario.services_config()}
     config = parse_config(raw, base_dir=Path.cwd())
     assert config.service("checkout").depends_on == ["payments", "inventory"]
     assert all(s.health_url for s in config.services)
@@ -295,9 +295,7 @@ def test_service_code_fields_are_checked(field: str, value: object, message: str
 def test_services_config_carries_repo_paths_route_globs_and_deploy_method() -> None:
     raw = coded()
     raw["services"][1].update(route_paths={"/a": ["src/a/**"]}, deploy={"method": "helm", "release": "api-prod"})
-    config = parse_config(
-        {"services": [s.model_dump() for s in Scenario.model_validate(raw).services_config()]}, base_dir=Path.cwd()
-    )
+    config = parse_config({"services": Scenario.model_validate(raw).services_config()}, base_dir=Path.cwd())
     api = config.service("api")
     assert (api.repo, api.paths, api.routes) == ("acme/api", ["**"], {"/a": ["src/a/**"]})
     assert (api.deploy.method, api.deploy.release) == ("helm", "api-prod")

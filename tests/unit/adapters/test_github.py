@@ -21,7 +21,7 @@ from adapters.errors import (
     TimeoutError_,
     UnavailableError,
 )
-from adapters.github import GitHubAdapter, GitHubConfig, deployment_state
+from adapters.github.adapter import GitHubAdapter, GitHubConfig, deployment_state
 from adapters.models import TimeWindow
 
 pytestmark = pytest.mark.anyio

@@ -1,4 +1,4 @@
-"""adapters._http: the one failure mapping every HTTP adapter shares, and the credential helpers."""
+"""adapters.http: the one failure mapping every HTTP adapter shares, and the credential helpers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from adapters._http import build_credentials, request_json, retry_after_seconds
 from adapters.errors import BadResponseError, QueryError, UnavailableError
+from adapters.http import build_credentials, request_json, retry_after_seconds
 
 pytestmark = pytest.mark.anyio
 

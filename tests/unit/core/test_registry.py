@@ -69,9 +69,9 @@ def third_party(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ff-thirdparty\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[firstfifteen.adapters]\necho = ff_thirdparty:EchoAdapter\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    registry._entry_points.cache_clear()
+    registry.refresh()
     yield
-    registry._entry_points.cache_clear()
+    registry.refresh()
     sys.modules.pop("ff_thirdparty", None)
 
 

@@ -21,7 +21,7 @@ from gitrepo import (
 
 from adapters.base import AdapterContext
 from adapters.errors import ConfigError, NotFoundError, QueryError, TimeoutError_, UnavailableError
-from adapters.git_repo import GitRepoAdapter, GitRepoConfig
+from adapters.git.repo import GitRepoAdapter, GitRepoConfig
 from adapters.models import ChangeSet
 from adapters.registry import load_adapter_class
 
@@ -333,7 +333,7 @@ async def test_a_batch_too_long_for_one_span_is_answered_pair_by_pair(tmp_path, 
     shas = branchy_repo(tmp_path / "clones" / "shop")
     pairs = [(shas[0], shas[-1]), (shas[-1], shas[3]), (shas[7], shas[4])]
     alone = [await adapter(tmp_path, http).get_changes("acme/shop", a, b) for a, b in pairs]
-    monkeypatch.setattr("adapters.git_repo.SPAN_LIMIT", 2)
+    monkeypatch.setattr("adapters.git.repo.SPAN_LIMIT", 2)
     together = await asyncio.gather(*(adapter(tmp_path, http).get_changes("acme/shop", a, b) for a, b in pairs))
     assert list(together) == alone
 

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.models import ChangedFile, ChangeSet, Deploy
 from mcp_server.config import ServiceConfig
-from mcp_server.deploys.correlate import Incident, _verdict
+from mcp_server.deploys.correlate import Incident, decide_verdict
 from mcp_server.deploys.features import HARMLESS_FACTOR, WEIGHTS, RankContext, score_features, total_score
 from mcp_server.deploys.rank import confidence, rank, split_candidates
 
@@ -187,15 +187,15 @@ def test_confidence(score, lead, level):
 def test_verdict_says_no_deploy_when_nothing_scores_above_the_threshold():
     incident = Incident(onset=ONSET, onset_source="triage signal", affected=["checkout"], roots=["checkout"])
     weak = rank([deploy("docs", "ledger", 200)], {"docs": changes(("docs/a.md", "docs", 1))}, {}, ctx())
-    verdict, reason = _verdict(weak, incident, 0.35)
+    verdict, reason = decide_verdict(weak, incident, 0.35)
     assert verdict == "no_deploy_implicated" and "under the 0.35 threshold" in reason
-    assert _verdict([], incident, 0.35)[0] == "no_deploy_implicated"
+    assert decide_verdict([], incident, 0.35)[0] == "no_deploy_implicated"
     strong = rank(
         [deploy("bad", "checkout", 3)], {"bad": changes(("services/checkout/pay/x.py", "code", 50))}, {}, ctx()
     )
-    assert _verdict(strong, incident, 0.35)[0] == "deploy_implicated"
+    assert decide_verdict(strong, incident, 0.35)[0] == "deploy_implicated"
     quiet = Incident(onset=ONSET, onset_source="triage signal", affected=[], roots=[], nothing_degraded=True)
-    assert "nothing degraded" in _verdict(strong, quiet, 0.35)[1]
+    assert "nothing degraded" in decide_verdict(strong, quiet, 0.35)[1]
 
 
 @pytest.mark.parametrize("service", ["checkout", "frontend", "payments", "ledger", "index", "platform"])

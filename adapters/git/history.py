@@ -1,6 +1,6 @@
 """What git prints, read back; and the commit-graph walk that answers many change sets at once.
 
-Pure functions, no processes: :mod:`adapters.git_repo` runs git and hands the output here.
+Pure functions, no processes: :mod:`adapters.git.repo` runs git and hands the output here.
 
 Many change sets of one repository are answered from one ``git log`` of the history they span
 (the "span"): every commit reachable from any of their commits but not from the oldest of them,

@@ -23,23 +23,23 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
-from adapters._github_shapes import (
-    MAX_FILES,  # noqa: F401 - re-exported: still importable from adapters.github
-    RUN_CONCLUSIONS,  # noqa: F401 - re-exported
-    DeploymentState,
-    _deployment_deploy,
-    _missing_commit,
-    _overlaps,
-    _refused,
-    _run_deploy,
-    change_set,
-    deployment_state,
-    login,  # noqa: F401 - re-exported
-    parse_time,
-)
-from adapters._http import Credentials, build_credentials, check_base_url, decode_json, refuse_url_credentials, send
 from adapters.base import CODEOWNERS_PATHS, AdapterContext
 from adapters.errors import BadResponseError, NotFoundError, QueryError
+from adapters.github.shapes import (
+    MAX_FILES,  # noqa: F401 - re-exported: still importable from adapters.github.adapter
+    RUN_CONCLUSIONS,  # noqa: F401 - re-exported
+    DeploymentState,
+    change_set,
+    deployment_deploy,
+    deployment_state,
+    login,  # noqa: F401 - re-exported
+    missing_commit,
+    overlaps,
+    parse_time,
+    refused_error,
+    run_deploy,
+)
+from adapters.http import Credentials, build_credentials, check_base_url, decode_json, refuse_url_credentials, send
 from adapters.models import ChangeSet, Deploy, TimeWindow
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ class GitHubAdapter:
         try:
             body, _ = await self._get(path, summary, None, need="contents", repo=entry.repo)
         except NotFoundError as exc:
-            raise _missing_commit(exc, entry.repo, base, head, self.name) from exc
+            raise missing_commit(exc, entry.repo, base, head, self.name) from exc
         try:
             return change_set(body, entry.repo, base, head, self.name)
         except (KeyError, TypeError, ValueError, ValidationError) as exc:
@@ -281,12 +281,12 @@ class GitHubAdapter:
                     break
             deploys, previous = [], ""
             for item, state in reversed(resolved):
-                deploy = _deployment_deploy(entry, service, item, state, previous, self.name, self.config.web_base())
+                deploy = deployment_deploy(entry, service, item, state, previous, self.name, self.config.web_base())
                 previous = deploy.sha if state.status == "succeeded" else previous
                 # A deployment that never reports an outcome stays pending for ever: from before the
                 # window, only one that finished inside it counts.
                 stale = deploy.finished_at is None and parse_time(item["created_at"]) < window.start
-                if _overlaps(deploy, window) and not stale:
+                if overlaps(deploy, window) and not stale:
                     deploys.append(deploy)
         except (KeyError, TypeError, ValueError, ValidationError) as exc:
             raise self._bad_shape(summary, f"unreadable deployment: {exc}") from exc
@@ -319,11 +319,11 @@ class GitHubAdapter:
             ordered = sorted(runs, key=lambda r: (parse_time(r["created_at"]), int(str(r["id"]))))
             deploys, previous = [], ""
             for run in ordered:
-                deploy = _run_deploy(entry, run, previous, self.name)
+                deploy = run_deploy(entry, run, previous, self.name)
                 if deploy is None or parse_time(run["created_at"]) > window.end:
                     continue
                 previous = deploy.sha if deploy.status == "succeeded" else previous
-                if _overlaps(deploy, window):
+                if overlaps(deploy, window):
                     deploys.append(deploy)
         except (KeyError, TypeError, ValueError, ValidationError) as exc:
             raise self._bad_shape(summary, f"unreadable workflow run: {exc}") from exc
@@ -378,7 +378,7 @@ class GitHubAdapter:
             self._http, "GET", url, timeout=self.config.timeout_s, params=params, passthrough=_OWN_STATUSES, **where
         )
         if response.status_code in _OWN_STATUSES:
-            raise _refused(
+            raise refused_error(
                 response, summary, need, repo, missing or f"repository {repo or '(none)'}", self.name, self._credentials
             )
         return decode_json(response, **where), response

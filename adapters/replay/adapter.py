@@ -1,13 +1,13 @@
 """The replay adapter: serves a fixture scenario as every capability, without any network.
 
 Metrics are computed from the scenario's deterministic generator with Prometheus 2.x semantics
-(:mod:`adapters.promql_replay`), so triage over the replay sees the same numbers as over a real
+(:mod:`adapters.replay.promql`), so triage over the replay sees the same numbers as over a real
 Prometheus holding the exported samples (tests/integration checks this). Health, deploys, alerts
 and provider events answer "as of" the moment asked: a deploy still rolling out at the end of the
 window is ``in_progress``, a provider incident resolved later is still open.
 
 As a change source it answers from the code history the scenario's deploys imply
-(:mod:`adapters.scenario_history`): the commits and files between two commits of a repository the
+(:mod:`adapters.replay.scenario_history`): the commits and files between two commits of a repository the
 scenario names, counted as ``git diff --numstat -M`` counts them, so it answers what a real
 repository built from the same scenario answers (tests/integration/test_git_scenarios.py).
 
@@ -40,8 +40,8 @@ from adapters.models import (
     TimeWindow,
     iso_utc,
 )
-from adapters.promql_replay import instant_samples, range_series
-from adapters.scenario import (
+from adapters.replay.promql import instant_samples, range_series
+from adapters.replay.scenario import (
     Scenario,
     ScenarioAlert,
     ScenarioDeploy,
@@ -50,7 +50,7 @@ from adapters.scenario import (
     load_scenario,
     scenario_path,
 )
-from adapters.synthetic import SyntheticMetrics
+from adapters.replay.synthetic import SyntheticMetrics
 
 __all__ = ["ReplayAdapter", "ReplaySettings", "Scenario", "list_scenarios", "load_scenario"]
 

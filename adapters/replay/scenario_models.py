@@ -1,8 +1,8 @@
 """The parts of a fixture scenario: services, events, deploys and their changes, alerts, expectations.
 
-These are the leaf models of ``scenario.yaml`` (docs/scenarios.md); :mod:`adapters.scenario` holds
-the whole :class:`~adapters.scenario.Scenario`, its cross-checks and the loader, and re-exports
-everything here, so ``from adapters.scenario import ScenarioDeploy`` keeps working.
+These are the leaf models of ``scenario.yaml`` (docs/scenarios.md); :mod:`adapters.replay.scenario` holds
+the whole :class:`~adapters.replay.scenario.Scenario`, its cross-checks and the loader, and re-exports
+everything here, so ``from adapters.replay.scenario import ScenarioDeploy`` keeps working.
 
 Times arrive already resolved to aware UTC (the scenario resolves offsets from its anchor before
 these models see them).

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 from adapters.changes import classify
 from adapters.models import ChangedFile
-from adapters.scenario_models import FileChange, ScenarioDeploy
+from adapters.replay.scenario_models import FileChange, ScenarioDeploy
 
 if TYPE_CHECKING:
-    from adapters.scenario import Scenario
+    from adapters.replay.scenario import Scenario
 
 BASE_MIN_LINES = 40
 RENAME_SIMILARITY = 0.5

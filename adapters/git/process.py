@@ -1,4 +1,4 @@
-"""Running git for :mod:`adapters.git_repo`: the subprocess, its environment, and what a revision may be.
+"""Running git for :mod:`adapters.git.repo`: the subprocess, its environment, and what a revision may be.
 
 Git runs as a subprocess (never through a shell) in the configured clone, with an environment that
 cannot point it at another repository and a timeout after which it is killed. Commit names are
@@ -14,15 +14,14 @@ import asyncio
 import os
 import re
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from adapters.errors import AdapterError, ConfigError, NotFoundError, QueryError, TimeoutError_, UnavailableError
+from adapters.models import ChangeSet
 
-if TYPE_CHECKING:
-    from adapters.git_repo import _LoopState
-
-_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 # A SHA, a short SHA, a branch or a tag, optionally followed by ~N / ^N. Never starts with "-",
 # never holds "..", "@{", ":" or whitespace: nothing git could read as an option or a range.
 _REVISION = re.compile(r"(?!.*\.\.)(?!.*//)[A-Za-z0-9_][A-Za-z0-9._/+-]{0,199}(?:[~^][0-9]{0,4}){0,8}")
@@ -48,7 +47,19 @@ _FETCHED_HINT = (
 )
 
 
-async def _run_git(
+@dataclass
+class LoopState:
+    """Asyncio objects belong to one event loop; the adapter keeps one set per loop it runs on."""
+
+    gate: asyncio.Semaphore
+    inflight: dict[tuple[str, str, str, tuple[str, ...]], asyncio.Future[ChangeSet]] = field(default_factory=dict)
+    pending: dict[str, list[tuple[str, str, tuple[str, ...], asyncio.Future[ChangeSet]]]] = field(default_factory=dict)
+    running: set[asyncio.Task[None]] = field(default_factory=set)
+    fetches: dict[str, asyncio.Task[bytes]] = field(default_factory=dict)
+    fetched_at: dict[str, float] = field(default_factory=dict)
+
+
+async def run_git(
     repo: str,
     clone: Path,
     args: list[str],
@@ -89,7 +100,7 @@ async def _run_git(
     return process.returncode or 0, out, err
 
 
-def _git_failed(repo: str, path: Path, args: list[str], stderr: bytes, adapter: str) -> AdapterError:
+def git_failed(repo: str, path: Path, args: list[str], stderr: bytes, adapter: str) -> AdapterError:
     said = stderr.decode(errors="replace").strip()[:500]
     request = _describe(repo, args)
     if "not a git repository" in said:
@@ -115,7 +126,7 @@ def _describe(repo: str, args: list[str]) -> str:
     return f"{repo}: git {' '.join(a for a in args if a != '--end-of-options')}"[:300]
 
 
-async def _fetch(state: _LoopState, repo: str, git: Callable[..., Coroutine[Any, Any, bytes]]) -> None:
+async def fetch_clone(state: LoopState, repo: str, git: Callable[..., Coroutine[Any, Any, bytes]]) -> None:
     """At most one fetch per repo at a time and per minute; a failed fetch is not fatal."""
     loop = asyncio.get_running_loop()
     task = state.fetches.get(repo)
@@ -135,12 +146,12 @@ async def _fetch(state: _LoopState, repo: str, git: Callable[..., Coroutine[Any,
         pass  # offline or slow remote: answer from what the clone has; the hint says a fetch ran
 
 
-def _clone_path(base_dir: Path, path: str) -> Path:
+def clone_path(base_dir: Path, path: str) -> Path:
     candidate = Path(path).expanduser()
     return (candidate if candidate.is_absolute() else base_dir / candidate).resolve()
 
 
-def _existing_clone(repo: str, path: Path, adapter: str) -> Path:
+def existing_clone(repo: str, path: Path, adapter: str) -> Path:
     if not path.is_dir():
         raise ConfigError(
             f"clone of {repo} not found: {path} does not exist",
@@ -151,7 +162,7 @@ def _existing_clone(repo: str, path: Path, adapter: str) -> Path:
     return path
 
 
-def _git_env(clone: Path) -> dict[str, str]:
+def git_env(clone: Path) -> dict[str, str]:
     """The environment for git in ``clone``: English messages, no prompts, no walking up to a parent repo."""
     env = {k: v for k, v in os.environ.items() if k not in _REDIRECTING_ENV}
     # Without a ceiling, a plain directory inside some other repository would answer as that repository.
@@ -165,7 +176,7 @@ def _git_env(clone: Path) -> dict[str, str]:
     return env
 
 
-def _revision(value: str, which: str, adapter: str) -> str:
+def checked_revision(value: str, which: str, adapter: str) -> str:
     value = value.strip()
     if not _REVISION.fullmatch(value) or "@{" in value:
         raise QueryError(
@@ -176,7 +187,7 @@ def _revision(value: str, which: str, adapter: str) -> str:
     return value
 
 
-def _lookup_problem(
+def lookup_problem(
     repo: str, clone: Path, base: str, head: str, found: dict[str, tuple[str, str, int]], adapter: str, fetch: bool
 ) -> AdapterError | None:
     """The error for ``base`` or ``head`` when ``cat-file`` found it ambiguous or missing in ``clone``, else None."""

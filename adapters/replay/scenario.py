@@ -3,7 +3,7 @@
 A scenario is one incident story (``fixtures/scenarios/<name>/scenario.yaml``, format described in
 docs/scenarios.md): the services and their normal behaviour, the changes over time that make up the
 incident, the deploys, alerts and provider events around it, and what triage must find. The replay
-adapter serves it; :mod:`adapters.synthetic` turns it into metric samples.
+adapter serves it; :mod:`adapters.replay.synthetic` turns it into metric samples.
 
 Times in the file are either offsets from the anchor (``-20m``, ``+5m``, ``-1d2h``) or absolute
 UTC times; the loader resolves them all to aware UTC datetimes, so the rest of the code never sees
@@ -15,15 +15,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from adapters.errors import ConfigError, NotFoundError
-from adapters.models import Model, UtcDatetime, iso_utc
-from adapters.scenario_history import DeployRef, RepoHistory, ScenarioRepos, build_repos
-from adapters.scenario_models import (
+from adapters.models import DeployMethod, Model, UtcDatetime, iso_utc
+from adapters.replay.scenario_history import DeployRef, RepoHistory, ScenarioRepos, build_repos
+from adapters.replay.scenario_models import (
     DeployCommit,
     Expected,
     FileChange,
@@ -38,9 +38,6 @@ from adapters.scenario_models import (
     Traffic,
 )
 
-if TYPE_CHECKING:
-    from mcp_server.config import ServiceConfig
-
 FORMAT_VERSION = 1
 HISTORY = timedelta(days=8)
 """How far before the anchor the metric series start."""
@@ -48,7 +45,7 @@ AFTER = timedelta(minutes=30)
 """How far after the anchor the metric series go on (what happened next)."""
 SCENARIO_FILE = "scenario.yaml"
 _PACKAGED = Path(__file__).resolve().parent / "_scenarios"
-_REPO = Path(__file__).resolve().parent.parent / "fixtures" / "scenarios"
+_REPO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _RELATIVE = re.compile(r"^([+-])((?:\d+[smhdw])+)$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -206,12 +203,10 @@ class Scenario(Model):
         known = [d.id for d in self.deploys]
         raise NotFoundError(f"scenario {self.name!r} has no deploy {deploy_id!r}", hint=f"Use one of: {known}.")
 
-    def services_config(self) -> list[ServiceConfig]:
-        """The services as firstfifteen config entries, health URLs pointing at the replay checker."""
-        from mcp_server.config import ServiceConfig  # adapters stay importable without the server
-
+    def services_config(self) -> list[dict[str, Any]]:
+        """The services as ``services:`` entries of a firstfifteen config, health URLs at the replay checker."""
         return [
-            ServiceConfig(
+            dict(
                 name=s.name,
                 depends_on=list(s.depends_on),
                 health_url=f"replay://{self.name}/{s.name}/healthz",
@@ -293,8 +288,6 @@ def _check_deploys(scenario: Scenario) -> None:
     for i, deploy in enumerate(scenario.deploys):
         if deploy.finished is not None and deploy.finished < deploy.started:
             raise ValueError(f"deploys[{i}]: finished ({iso_utc(deploy.finished)}) is before started")
-    from mcp_server.config import DeployMethod  # the config owns what a deploy method may say
-
     for service in scenario.services:
         if service.deploy is None:
             continue

@@ -1,6 +1,6 @@
 """GitHub REST API answers as our models: deployments and their statuses, workflow runs, compare.
 
-Pure functions, no requests: :mod:`adapters.github` asks GitHub and hands the JSON here. A
+Pure functions, no requests: :mod:`adapters.github.adapter` asks GitHub and hands the JSON here. A
 deployment's statuses fold into one :class:`DeploymentState`; a deployment or a workflow run becomes
 a :class:`~adapters.models.Deploy`; a compare response (``CommitComparison``) becomes a
 :class:`~adapters.models.ChangeSet`. GitHub's own refusals (401, 403, 404, 429) become the error
@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from adapters._http import Credentials, retry_after_seconds, upstream_text
 from adapters.changes import classify
 from adapters.errors import AdapterError, AuthError, NotFoundError, RateLimitedError
+from adapters.http import Credentials, retry_after_seconds, upstream_text
 from adapters.models import ChangedFile, ChangeKind, ChangeSet, Commit, Deploy, DeployStatus, TimeWindow
 
 if TYPE_CHECKING:
-    from adapters.github import GitHubRepo
+    from adapters.github.adapter import GitHubRepo
 
 # --- Vendor shapes to our models -----------------------------------------------------------------
 
@@ -171,7 +171,7 @@ def change_set(body: object, repo: str, base: str, head: str, source: str) -> Ch
     )
 
 
-def _overlaps(deploy: Deploy, window: TimeWindow) -> bool:
+def overlaps(deploy: Deploy, window: TimeWindow) -> bool:
     """Started by the window's end and not finished before its start (still running counts)."""
     if deploy.started_at > window.end:
         return False
@@ -193,7 +193,7 @@ def _rate_limited(response: httpx.Response) -> tuple[bool, float | None]:
 # --- A deployment or a workflow run as a deploy --------------------------------------------------
 
 
-def _deployment_deploy(
+def deployment_deploy(
     entry: GitHubRepo,
     service: str,
     item: dict[str, object],
@@ -222,7 +222,7 @@ def _deployment_deploy(
     )
 
 
-def _run_deploy(entry: GitHubRepo, run: dict[str, object], previous: str, source: str) -> Deploy | None:
+def run_deploy(entry: GitHubRepo, run: dict[str, object], previous: str, source: str) -> Deploy | None:
     """A run as a deploy; None for runs that deployed nothing (skipped, neutral, stale)."""
     status: DeployStatus
     if run["status"] == "completed":
@@ -256,7 +256,7 @@ def _run_deploy(entry: GitHubRepo, run: dict[str, object], previous: str, source
 _PERMISSIONS = {"deployments": "Deployments", "actions": "Actions", "contents": "Contents", "metadata": "Metadata"}
 
 
-def _refused(
+def refused_error(
     response: httpx.Response, summary: str, need: str, repo: str, missing: str, adapter: str, credentials: Credentials
 ) -> AdapterError:
     """The error for a 401, 403, 404 or 429, with what to do about it."""
@@ -292,7 +292,7 @@ def _permission_hint(need: str, repo: str, response: httpx.Response) -> str:
     )
 
 
-def _missing_commit(exc: NotFoundError, repo: str, base: str, head: str, adapter: str) -> NotFoundError:
+def missing_commit(exc: NotFoundError, repo: str, base: str, head: str, adapter: str) -> NotFoundError:
     told = exc.upstream.lower()
     missing = [sha for sha in (base, head) if sha.lower() in told] or [base, head]
     names = " or ".join(sha[:12] for sha in missing)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.models import TimeWindow
-from adapters.scenario import Scenario
-from adapters.synthetic import BUCKET_METRIC, CODES, LE_LABELS, REQUESTS_METRIC, SyntheticMetrics, epoch_minute
+from adapters.replay.scenario import Scenario
+from adapters.replay.synthetic import BUCKET_METRIC, CODES, LE_LABELS, REQUESTS_METRIC, SyntheticMetrics, epoch_minute
 
 SEGMENT_BEFORE = timedelta(hours=2)
 SEGMENT_AFTER = timedelta(minutes=30)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from hashlib import blake2b
 
-from adapters.scenario import Scenario, ScenarioEvent, ScenarioService
+from adapters.replay.scenario import Scenario, ScenarioEvent, ScenarioService
 
 BUCKET_BOUNDS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Finite upper bounds of the latency histogram, in seconds; ``+Inf`` follows them."""

@@ -6,7 +6,7 @@ triage needs no network and no API token. Starting a process costs milliseconds,
 deploys) are answered together, by three git processes whatever their number: ``cat-file
 --batch`` (resolves every commit, names the missing ones), then concurrently one ``log`` of the
 history they span and one ``diff-tree --stdin`` (every pair's files); the graph walk is done in
-Python (:mod:`adapters.git_history`), and pairs whose history was rewritten take one more
+Python (:mod:`adapters.git.history`), and pairs whose history was rewritten take one more
 ``diff-tree``. A lone call takes three: ``merge-base``, then ``log`` and ``diff`` concurrently.
 Git processes are capped by a semaphore, and answers for two full SHAs are cached.
 
@@ -20,27 +20,27 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from adapters import git_history as gh
-from adapters._git_process import (
-    _FULL_SHA,
-    _clone_path,
-    _existing_clone,
-    _fetch,
-    _git_env,
-    _git_failed,
-    _lookup_problem,
-    _revision,
-    _run_git,
-    pathspec,
-)
 from adapters.base import CODEOWNERS_PATHS, AdapterContext
 from adapters.errors import AdapterError, NotFoundError, UnavailableError
+from adapters.git import history as gh
+from adapters.git.process import (
+    FULL_SHA,
+    LoopState,
+    checked_revision,
+    clone_path,
+    existing_clone,
+    fetch_clone,
+    git_env,
+    git_failed,
+    lookup_problem,
+    pathspec,
+    run_git,
+)
 from adapters.models import ChangedFile, ChangeSet
 
 _DIFF_FLAGS = ("-r", "-M", "--raw", "--numstat", "-z", "--no-color", "--no-ext-diff", "--no-textconv")
@@ -73,18 +73,6 @@ class GitRepoConfig(BaseModel):
         return value
 
 
-@dataclass
-class _LoopState:
-    """Asyncio objects belong to one event loop; the adapter keeps one set per loop it runs on."""
-
-    gate: asyncio.Semaphore
-    inflight: dict[tuple[str, str, str, tuple[str, ...]], asyncio.Future[ChangeSet]] = field(default_factory=dict)
-    pending: dict[str, list[tuple[str, str, tuple[str, ...], asyncio.Future[ChangeSet]]]] = field(default_factory=dict)
-    running: set[asyncio.Task[None]] = field(default_factory=set)
-    fetches: dict[str, asyncio.Task[bytes]] = field(default_factory=dict)
-    fetched_at: dict[str, float] = field(default_factory=dict)
-
-
 class GitRepoAdapter:
     """Answers ``get_changes`` from local git clones."""
 
@@ -95,10 +83,10 @@ class GitRepoAdapter:
         """Resolve each clone path against the config's directory; nothing is read until a call."""
         self.name = name
         self.config = config
-        self.clones = {repo: _clone_path(context.base_dir, path) for repo, path in config.repos.items()}
-        self._envs = {repo: _git_env(path) for repo, path in self.clones.items()}
+        self.clones = {repo: clone_path(context.base_dir, path) for repo, path in config.repos.items()}
+        self._envs = {repo: git_env(path) for repo, path in self.clones.items()}
         self._cache: OrderedDict[tuple[str, str, str], ChangeSet] = OrderedDict()
-        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = weakref.WeakKeyDictionary()
+        self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopState] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
         return f"GitRepoAdapter(name={self.name!r}, repos={sorted(self.clones)!r})"
@@ -119,13 +107,13 @@ class GitRepoAdapter:
         return "; ".join(f"{repo}: {self.clones[repo]} at {sha[:12]}" for repo, sha in zip(self.clones, results))
 
     async def _head(self, repo: str) -> str:
-        _existing_clone(repo, self.clones[repo], self.name)
+        existing_clone(repo, self.clones[repo], self.name)
         out = await self._git(repo, ["rev-parse", "--verify", "--end-of-options", "HEAD^{commit}"])
         return out.decode().strip()
 
     async def codeowners(self, repo: str) -> str | None:
         """The clone's CODEOWNERS at HEAD, from the first place GitHub looks that has one, or None."""
-        _existing_clone(repo, self.clones[repo], self.name)
+        existing_clone(repo, self.clones[repo], self.name)
         for path in CODEOWNERS_PATHS:
             code, out, _ = await self._run(repo, ["show", f"HEAD:{path}"])
             if code == 0:
@@ -149,9 +137,9 @@ class GitRepoAdapter:
                 adapter=self.name,
                 hint=f"Configured repos: {', '.join(sorted(self.clones))}.",
             )
-        base, head = _revision(base, "base", self.name), _revision(head, "head", self.name)
+        base, head = checked_revision(base, "base", self.name), checked_revision(head, "head", self.name)
         key = (repo, base, head, tuple(sorted(set(paths))))
-        cacheable = bool(_FULL_SHA.fullmatch(base) and _FULL_SHA.fullmatch(head))  # a ref can move
+        cacheable = bool(FULL_SHA.fullmatch(base) and FULL_SHA.fullmatch(head))  # a ref can move
         if cacheable and key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
@@ -166,7 +154,7 @@ class GitRepoAdapter:
         self,
         key: tuple[str, str, str, tuple[str, ...]],
         future: asyncio.Future[ChangeSet],
-        state: _LoopState,
+        state: LoopState,
         cacheable: bool,
     ) -> None:
         state.inflight.pop(key, None)
@@ -178,7 +166,7 @@ class GitRepoAdapter:
                 self._cache.popitem(last=False)
 
     def _enqueue(
-        self, state: _LoopState, repo: str, base: str, head: str, paths: tuple[str, ...]
+        self, state: LoopState, repo: str, base: str, head: str, paths: tuple[str, ...]
     ) -> asyncio.Future[ChangeSet]:
         """Queue one pair; the calls of this loop iteration are answered together right after it."""
         loop = asyncio.get_running_loop()
@@ -189,7 +177,7 @@ class GitRepoAdapter:
         queue.append((base, head, paths, future))
         return future
 
-    def _flush(self, state: _LoopState, repo: str) -> None:
+    def _flush(self, state: LoopState, repo: str) -> None:
         items = state.pending.pop(repo, [])
         task = asyncio.ensure_future(self._answer(repo, items))
         state.running.add(task)  # the loop keeps only weak references to tasks
@@ -205,7 +193,7 @@ class GitRepoAdapter:
         )
         results: list[ChangeSet | AdapterError]
         try:
-            _existing_clone(repo, self.clones[repo], self.name)
+            existing_clone(repo, self.clones[repo], self.name)
             results = (
                 [await self._single(repo, *pairs[0], scope)]
                 if len(pairs) == 1
@@ -231,7 +219,7 @@ class GitRepoAdapter:
         """Many pairs of one repository with three git processes, or pair by pair if their span does not fit."""
         found = await self._lookup(repo, list(dict.fromkeys(name for pair in pairs for name in pair)))
         results: list[ChangeSet | AdapterError | None] = [
-            _lookup_problem(repo, self.clones[repo], b, h, found, self.name, self.config.fetch) for b, h in pairs
+            lookup_problem(repo, self.clones[repo], b, h, found, self.name, self.config.fetch) for b, h in pairs
         ]
         todo = {i: (found[b][0], found[h][0]) for i, (b, h) in enumerate(pairs) if results[i] is None}
         times = {sha: when for sha, _, when in found.values()}
@@ -365,20 +353,20 @@ class GitRepoAdapter:
 
     async def _relate(self, repo: str, base: str, head: str) -> tuple[str, str, str | None]:
         """Full SHAs of both commits and their merge base (None: no common history)."""
-        if _FULL_SHA.fullmatch(base) and _FULL_SHA.fullmatch(head):
+        if FULL_SHA.fullmatch(base) and FULL_SHA.fullmatch(head):
             # The common case, deploys name full SHAs: merge-base alone proves both exist.
             code, out, err = await self._run(repo, ["merge-base", "--end-of-options", base, head])
             if code == 0 or (code == 1 and not out.strip() and not err.strip()):
                 return base, head, out.decode().strip() or None  # exit 1, silent: no common history
         found = await self._lookup(repo, [base, head])
-        problem = _lookup_problem(repo, self.clones[repo], base, head, found, self.name, self.config.fetch)
+        problem = lookup_problem(repo, self.clones[repo], base, head, found, self.name, self.config.fetch)
         if problem is not None:
             raise problem
         base_sha, head_sha = found[base][0], found[head][0]
         args = ["merge-base", "--end-of-options", base_sha, head_sha]
         code, out, err = await self._run(repo, args)
         if code not in (0, 1) or (code == 1 and err.strip()):
-            raise _git_failed(repo, self.clones[repo], args, err, self.name)
+            raise git_failed(repo, self.clones[repo], args, err, self.name)
         return base_sha, head_sha, out.decode().strip() or None
 
     async def _lookup(self, repo: str, names: list[str]) -> dict[str, tuple[str, str, int]]:
@@ -391,27 +379,27 @@ class GitRepoAdapter:
 
         found = await once()
         missing = any(status != "commit" for _, status, _ in found.values())
-        if self.config.fetch and (missing or not all(_FULL_SHA.fullmatch(n) for n in names)):
+        if self.config.fetch and (missing or not all(FULL_SHA.fullmatch(n) for n in names)):
             # a commit pushed since the clone, or a branch that moved upstream
-            await _fetch(self._state(), repo, self._git)
+            await fetch_clone(self._state(), repo, self._git)
             found = await once()
         return found
 
-    def _state(self) -> _LoopState:
+    def _state(self) -> LoopState:
         loop = asyncio.get_running_loop()
         state = self._states.get(loop)
         if state is None:
-            state = self._states[loop] = _LoopState(gate=asyncio.Semaphore(self.config.max_concurrency))
+            state = self._states[loop] = LoopState(gate=asyncio.Semaphore(self.config.max_concurrency))
         return state
 
     async def _git(self, repo: str, args: list[str], stdin: bytes | None = None) -> bytes:
         code, out, err = await self._run(repo, args, stdin)
         if code != 0:
-            raise _git_failed(repo, self.clones[repo], args, err, self.name)
+            raise git_failed(repo, self.clones[repo], args, err, self.name)
         return out
 
     async def _run(self, repo: str, args: list[str], stdin: bytes | None = None) -> tuple[int, bytes, bytes]:
         """Run one git command in the clone of ``repo``: (exit code, stdout, stderr)."""
-        return await _run_git(
+        return await run_git(
             repo, self.clones[repo], args, stdin, self._envs[repo], self._state().gate, self.config.timeout_s, self.name
         )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from adapters.models import Point, Sample, Series, SignalQuery, TimeWindow
-from adapters.synthetic import BUCKET_BOUNDS, LE_LABELS, SyntheticMetrics
+from adapters.replay.synthetic import BUCKET_BOUNDS, LE_LABELS, SyntheticMetrics
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MINUTE_MS = 60_000
