@@ -4,7 +4,7 @@ AdapterError            base; carries the adapter name, the request and the upst
 ├── ConfigError         bad or missing settings; fatal at start, never retried
 ├── AuthError           401/403 from the backend: the credential is wrong or lacks a permission
 ├── UnavailableError    connection refused, DNS, TLS, 5xx: the backend is down
-│   └── TimeoutError_   the backend did not answer within the deadline
+│   └── BackendTimeoutError  the backend did not answer within the deadline
 ├── RateLimitedError    429; carries ``retry_after`` seconds when the backend sent one
 ├── QueryError          4xx such as bad PromQL; carries the upstream message
 ├── BadResponseError    the backend answered, but with something that is not what its API documents
@@ -70,7 +70,7 @@ class UnavailableError(AdapterError):
     default_hint = "The backend looks down or unreachable; retry shortly, or carry on with the other sources."
 
 
-class TimeoutError_(UnavailableError):  # noqa: N801 - trailing underscore avoids shadowing the builtin
+class BackendTimeoutError(UnavailableError):
     """The backend did not answer within the deadline."""
 
     default_hint = "The backend is slow; narrow the window or retry, and treat this source as unknown meanwhile."

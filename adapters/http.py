@@ -22,10 +22,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, mo
 
 from adapters.errors import (
     AuthError,
+    BackendTimeoutError,
     BadResponseError,
     QueryError,
     RateLimitedError,
-    TimeoutError_,
     UnavailableError,
 )
 
@@ -268,7 +268,7 @@ async def send(
             method, url, params=params, data=data, json=json, headers=creds.headers, auth=creds.auth, timeout=timeout
         )
     except httpx.TimeoutException as exc:
-        raise TimeoutError_(
+        raise BackendTimeoutError(
             f"no answer within {timeout:g}s", **where, upstream=f"{type(exc).__name__} after {timeout:g}s"
         ) from exc
     except httpx.TransportError as exc:
@@ -294,7 +294,7 @@ async def request_json(
     """Send one request and return its decoded JSON body, mapping every failure to an AdapterError.
 
     Raises:
-        TimeoutError_: no answer within ``timeout`` seconds.
+        BackendTimeoutError: no answer within ``timeout`` seconds.
         UnavailableError: connection refused, DNS or TLS failure, or HTTP 5xx.
         AuthError: HTTP 401 or 403.
         RateLimitedError: HTTP 429, with ``retry_after`` from the Retry-After header.

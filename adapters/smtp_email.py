@@ -6,7 +6,7 @@ blocks the event loop. Plain SMTP, STARTTLS (``starttls: true``, usually port 58
 (``ssl: true``, usually port 465); login only when ``username`` is set.
 
 Failures map onto :mod:`adapters.errors`: refused connection or a dropped session is
-``UnavailableError``, no answer in ``timeout_s`` is ``TimeoutError_``, a refused login is
+``UnavailableError``, no answer in ``timeout_s`` is ``BackendTimeoutError``, a refused login is
 ``AuthError``, and refused recipients or sender are a ``QueryError`` naming the addresses. When
 only some recipients are refused the others have already been sent the message: that is a post
 with a ``note`` naming the refused ones, not an error, so a retry cannot send it twice. The note says
@@ -28,7 +28,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from adapters.base import AdapterContext
-from adapters.errors import AdapterError, AuthError, ConfigError, QueryError, TimeoutError_, UnavailableError
+from adapters.errors import AdapterError, AuthError, BackendTimeoutError, ConfigError, QueryError, UnavailableError
 from adapters.models import EmailMessage, PostResult, utcnow
 
 T = TypeVar("T")
@@ -225,7 +225,7 @@ class SmtpEmailAdapter:
         if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError
             after = f"{self.config.timeout_s:g}s"
             message = f"no answer from {self._where} within {after}"
-            return TimeoutError_(message, **where, upstream=f"timed out after {after}")
+            return BackendTimeoutError(message, **where, upstream=f"timed out after {after}")
         if isinstance(exc, ssl.SSLError):
             reason = f"TLS failed: {exc.reason or exc}"
         elif isinstance(exc, socket.gaierror):

@@ -113,7 +113,7 @@ async def _run_demo(config: Config, as_json: bool, **runtime_args) -> int:  # no
 
     with tempfile.TemporaryDirectory(prefix="firstfifteen-demo-") as scratch:
         async with open_runtime(config, **runtime_args) as runtime:
-            runtime._store = SqliteIncidentStore(Path(scratch) / "demo.sqlite3")
+            runtime.use_store(SqliteIncidentStore(Path(scratch) / "demo.sqlite3"))
             run = await run_demo(runtime, _progress)
     if as_json:
         parts = {"triage": run.triage, "deploy_ranking": run.ranking, "rollback_plan": run.plan, "drafts": run.drafts}

@@ -10,15 +10,30 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 import httpx
 
-from adapters.base import AdapterContext
+from adapters.base import (
+    Adapter,
+    AdapterContext,
+    AlertSource,
+    Capability,
+    ChangeSource,
+    ChatSink,
+    ChatSource,
+    DeploySource,
+    EmailSink,
+    HealthChecker,
+    MetricsSource,
+    ProviderEventSource,
+    StatusPageSink,
+)
 from adapters.errors import ConfigError
 from adapters.models import utcnow
 from adapters.registry import load_adapter_class
 from mcp_server.config import Config
+from mcp_server.store import IncidentStore, open_store
 
 Progress = Callable[[float, float, str], Awaitable[None]]
 
@@ -29,52 +44,99 @@ async def no_progress(done: float, total: float, message: str) -> None:
 
 @dataclass
 class Runtime:
-    """Everything a tool call needs; built once per server or CLI command."""
+    """Everything a tool call needs; built once per server or CLI command.
+
+    The adapters are reached through one typed accessor per capability, so the domain code sees a
+    ``MetricsSource`` or a ``HealthChecker``, never a vendor class.
+    """
 
     config: Config
     http: httpx.AsyncClient
-    adapters: dict[str, Any]
+    adapters: dict[str, Adapter]
     data_note: str = ""
     reference: datetime | None = None
     http_requests: list[str] = field(default_factory=list)
-    _store: Any = None
+    opened_store: IncidentStore | None = None
 
     def reference_time(self) -> datetime:
         """What ``now`` means: the wall clock, or the scenario's moment when replaying a fixture."""
         return self.reference or utcnow()
 
-    def sources(self, capability: str) -> list[Any]:
+    def sources(self, capability: Capability) -> list[Adapter]:
         """Adapters serving ``capability``: those named under ``sources:``, else every adapter that offers it."""
         named = self.config.sources.get(capability)
         if named is not None:
             return [self.adapters[n] for n in named]
         return [a for a in self.adapters.values() if capability in type(a).capabilities]
 
-    def metrics(self) -> Any | None:
+    def metrics_sources(self) -> list[MetricsSource]:
+        """Adapters answering metric queries."""
+        return cast(list[MetricsSource], self.sources("metrics"))
+
+    def metrics(self) -> MetricsSource | None:
         """The metrics source (the first configured one), or None when there is none."""
-        found = self.sources("metrics")
+        found = self.metrics_sources()
         return found[0] if found else None
 
-    @property
-    def store(self) -> Any:
-        """The incident store, opened on first use."""
-        if self._store is None:
-            from mcp_server.store import open_store  # imported lazily: most commands never touch the record
+    def health_checkers(self) -> list[HealthChecker]:
+        """Adapters running health checks."""
+        return cast(list[HealthChecker], self.sources("health"))
 
-            self._store = open_store(self.config.store)
-        return self._store
+    def deploy_sources(self) -> list[DeploySource]:
+        """Adapters listing deploys."""
+        return cast(list[DeploySource], self.sources("deploys"))
+
+    def provider_event_sources(self) -> list[ProviderEventSource]:
+        """Adapters listing providers' incidents."""
+        return cast(list[ProviderEventSource], self.sources("provider_events"))
+
+    def alert_sources(self) -> list[AlertSource]:
+        """Adapters listing active alerts."""
+        return cast(list[AlertSource], self.sources("alerts"))
+
+    def change_sources(self) -> list[ChangeSource]:
+        """Adapters answering what a deploy changed."""
+        return cast(list[ChangeSource], self.sources("changes"))
+
+    def chat_sources(self) -> list[ChatSource]:
+        """Adapters reading the incident channel."""
+        return cast(list[ChatSource], self.sources("chat"))
+
+    def chat_sinks(self) -> list[ChatSink]:
+        """Adapters posting internal chat updates."""
+        return cast(list[ChatSink], self.sources("chat_post"))
+
+    def status_sinks(self) -> list[StatusPageSink]:
+        """Adapters posting to the public status page."""
+        return cast(list[StatusPageSink], self.sources("status_post"))
+
+    def email_sinks(self) -> list[EmailSink]:
+        """Adapters sending email."""
+        return cast(list[EmailSink], self.sources("email"))
+
+    @property
+    def store(self) -> IncidentStore:
+        """The incident store, opened on first use (most commands never touch the record)."""
+        if self.opened_store is None:
+            self.opened_store = open_store(self.config.store, base_dir=self.config.base_dir)
+        return self.opened_store
+
+    def use_store(self, store: IncidentStore) -> None:
+        """Use ``store`` instead of the configured one (the demo's throwaway record); closed with the runtime."""
+        self.close_store()
+        self.opened_store = store
 
     def close_store(self) -> None:
         """Close the incident store if it was opened."""
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self.opened_store is not None:
+            self.opened_store.close()
+            self.opened_store = None
 
 
-def build_adapters(config: Config, http: httpx.AsyncClient) -> dict[str, Any]:
+def build_adapters(config: Config, http: httpx.AsyncClient) -> dict[str, Adapter]:
     """Instantiate every configured adapter with its validated settings."""
     context = AdapterContext(base_dir=config.base_dir)
-    built: dict[str, Any] = {}
+    built: dict[str, Adapter] = {}
     for name, entry in config.adapters.items():
         cls = load_adapter_class(entry.type or name)
         settings = cls.config_model.model_validate(entry.settings())

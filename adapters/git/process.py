@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adapters.errors import AdapterError, ConfigError, NotFoundError, QueryError, TimeoutError_, UnavailableError
+from adapters.errors import AdapterError, BackendTimeoutError, ConfigError, NotFoundError, QueryError, UnavailableError
 from adapters.models import ChangeSet
 
 FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -91,7 +91,7 @@ async def run_git(
                 process.kill()
                 await asyncio.shield(process.wait())
             if isinstance(exc, TimeoutError):
-                raise TimeoutError_(
+                raise BackendTimeoutError(
                     f"git {args[0]} took longer than {timeout_s}s",
                     adapter=adapter,
                     request=_describe(repo, args),

@@ -45,9 +45,9 @@ def record_tool(mcp: MCPServer, title: str, *, idempotent: bool) -> Callable[[An
     return mcp.tool(title=title, annotations=annotations)
 
 
-def runtime_of(ctx: Context) -> Runtime:
+def runtime_of(ctx: Context[Runtime]) -> Runtime:
     """The Runtime the server's lifespan built."""
-    return ctx.request_context.lifespan_context  # type: ignore[no-any-return]
+    return ctx.request_context.lifespan_context
 
 
 @contextmanager

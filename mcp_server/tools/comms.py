@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from adapters.models import ComponentStatus, Model, UtcDatetime
 from mcp_server.comms.drafting import DraftSet, draft_for_incident
 from mcp_server.comms.posting import Channel, PostOutcome, check_token, post_draft
+from mcp_server.runtime import Runtime
 from mcp_server.tools.common import read_only_tool, record_tool, runtime_of, tool_errors
 from mcp_server.triage.engine import run_triage
 
@@ -31,7 +32,7 @@ class PostConfirmation(BaseModel):
 
 
 async def ask_to_post(
-    draft_id: str, ctx: Context, confirmation_token: str | None = None
+    draft_id: str, ctx: Context[Runtime], confirmation_token: str | None = None
 ) -> Elicit[PostConfirmation] | PostConfirmation:
     """Ask the responder with a form, unless they already confirmed with the draft's token."""
     if confirmation_token:
@@ -58,7 +59,7 @@ class Schedule(Model):
 
 
 async def draft_communications(
-    ctx: Context,
+    ctx: Context[Runtime],
     incident_id: IncidentId,
     customer_impact: Annotated[
         str, Field(min_length=1, max_length=500, description="What customers notice, in plain words")
@@ -97,7 +98,7 @@ async def draft_communications(
 
 
 async def _post(
-    ctx: Context,
+    ctx: Context[Runtime],
     draft_id: str,
     channel: Channel,
     confirmed_by: str,
@@ -129,7 +130,7 @@ def _not_confirmed(action: str, draft_id: str) -> str:
 
 
 async def post_status(
-    ctx: Context,
+    ctx: Context[Runtime],
     draft_id: DraftId,
     answer: Confirmation,
     confirmed_by: ConfirmedBy = "",
@@ -141,7 +142,7 @@ async def post_status(
 
 
 async def post_chat(
-    ctx: Context,
+    ctx: Context[Runtime],
     draft_id: DraftId,
     answer: Confirmation,
     confirmed_by: ConfirmedBy = "",
@@ -153,7 +154,7 @@ async def post_chat(
 
 
 async def send_email(
-    ctx: Context,
+    ctx: Context[Runtime],
     draft_id: DraftId,
     answer: Confirmation,
     confirmed_by: ConfirmedBy = "",
@@ -164,7 +165,7 @@ async def send_email(
     return await _post(ctx, draft_id, "exec_email", confirmed_by, confirmation_token, answer)
 
 
-async def comms_schedule(ctx: Context, incident_id: IncidentId) -> Schedule:
+async def comms_schedule(ctx: Context[Runtime], incident_id: IncidentId) -> Schedule:
     """When each audience last got an update and when the next one is due (overdue ones flagged)."""
     runtime = runtime_of(ctx)
     with tool_errors("reading the schedule"):

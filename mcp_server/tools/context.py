@@ -9,6 +9,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from adapters.models import Alert, Deploy, HealthResult, Model, ProviderEvent, SourceStatus, TimeWindow, UtcDatetime
+from mcp_server.runtime import Runtime
 from mcp_server.tools.common import (
     LimitArg,
     ServicesArg,
@@ -69,7 +70,7 @@ class AlertList(Model):
     data_note: str = ""
 
 
-async def _gather(ctx: Context, plan: Plan, services: list[str], capability: str) -> Collected:
+async def _gather(ctx: Context[Runtime], plan: Plan, services: list[str], capability: str) -> Collected:
     runtime = runtime_of(ctx)
     return await collect(runtime, plan, services, _no_progress, signals=(), capabilities=(capability,))
 
@@ -78,14 +79,14 @@ async def _no_progress(done: float, total: float, message: str) -> None:
     return None
 
 
-def _span_plan(ctx: Context, window: TimeWindow) -> Plan:
+def _span_plan(ctx: Context[Runtime], window: TimeWindow) -> Plan:
     """A plan whose deploy window is exactly ``window`` (provider events use the hour before its end)."""
     plan = make_plan(runtime_of(ctx), window.end)
     plan.deploys = window
     return plan
 
 
-async def check_health(ctx: Context, services: ServicesArg = None, limit: LimitArg = 100) -> HealthReport:
+async def check_health(ctx: Context[Runtime], services: ServicesArg = None, limit: LimitArg = 100) -> HealthReport:
     """Run the configured health checks now, concurrently; a check that cannot run is 'unknown', never up.
     Failing checks come first."""
     runtime = runtime_of(ctx)
@@ -106,7 +107,11 @@ async def check_health(ctx: Context, services: ServicesArg = None, limit: LimitA
 
 
 async def list_deploys(
-    ctx: Context, since: SinceArg = "now-1h", until: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
+    ctx: Context[Runtime],
+    since: SinceArg = "now-1h",
+    until: TimeArg = "now",
+    services: ServicesArg = None,
+    limit: LimitArg = 50,
 ) -> DeployList:
     """Deploys that started or finished in the window, newest first, from every deploy source."""
     runtime = runtime_of(ctx)
@@ -127,7 +132,7 @@ async def list_deploys(
     )
 
 
-async def list_provider_events(ctx: Context, at: TimeArg = "now", limit: LimitArg = 50) -> ProviderEventList:
+async def list_provider_events(ctx: Context[Runtime], at: TimeArg = "now", limit: LimitArg = 50) -> ProviderEventList:
     """Cloud and SaaS provider incidents open during the hour before `at`, from their public status pages."""
     runtime = runtime_of(ctx)
     plan = make_plan(runtime, resolve_at(runtime, at))
@@ -143,7 +148,7 @@ async def list_provider_events(ctx: Context, at: TimeArg = "now", limit: LimitAr
 
 
 async def list_active_alerts(
-    ctx: Context, at: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
+    ctx: Context[Runtime], at: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
 ) -> AlertList:
     """Alerts firing (or silenced) at `at`, oldest first, optionally only for some services."""
     runtime = runtime_of(ctx)

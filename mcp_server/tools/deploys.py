@@ -12,6 +12,7 @@ from adapters.models import ChangeSet, Deploy, Model
 from mcp_server.deploys.correlate import correlate, fetch_changes, find_deploy
 from mcp_server.deploys.models import Ranking, RollbackPlan
 from mcp_server.deploys.plan import plan_rollback
+from mcp_server.runtime import Runtime
 from mcp_server.store.models import TimelineEntry
 from mcp_server.tools.common import (
     ServicesArg,
@@ -41,7 +42,7 @@ class DeployChanges(Model):
     data_note: str = ""
 
 
-async def get_deploy_changes(ctx: Context, deploy_id: DeployId, at: TimeArg = "now") -> DeployChanges:
+async def get_deploy_changes(ctx: Context[Runtime], deploy_id: DeployId, at: TimeArg = "now") -> DeployChanges:
     """The commits and files a deploy changed (previous..deployed commit), each file classified:
     code, config, dependency, infrastructure, migration, feature_flag, docs, tests."""
     runtime = runtime_of(ctx)
@@ -65,7 +66,7 @@ async def get_deploy_changes(ctx: Context, deploy_id: DeployId, at: TimeArg = "n
 
 
 async def rank_deploys(
-    ctx: Context,
+    ctx: Context[Runtime],
     at: TimeArg = "now",
     services: ServicesArg = None,
     onset: Annotated[
@@ -89,7 +90,7 @@ async def rank_deploys(
 
 
 async def rollback_plan(
-    ctx: Context, deploy_id: DeployId, at: TimeArg = "now", incident_id: IncidentArg = None
+    ctx: Context[Runtime], deploy_id: DeployId, at: TimeArg = "now", incident_id: IncidentArg = None
 ) -> RollbackPlan:
     """A DRAFT plan to roll back one deploy: target version, exact commands, expected duration, risk with
     reasons, verification queries and abort criteria. Executes nothing; the responder decides."""

@@ -13,6 +13,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from adapters.models import Model, TimeWindow
+from mcp_server.runtime import Runtime
 from mcp_server.store.models import Incident, IncidentDraft, TimelineEntry, TimelineEvent
 from mcp_server.timeline.markdown import export_markdown
 from mcp_server.tools.common import (
@@ -57,7 +58,7 @@ class Timeline(Model):
 
 
 async def declare_incident(
-    ctx: Context,
+    ctx: Context[Runtime],
     title: Annotated[str, Field(min_length=1, max_length=200)],
     severity: Severity,
     suspected_service: Annotated[str | None, Field(description="Best guess, or omit if unknown")] = None,
@@ -78,14 +79,14 @@ async def declare_incident(
         return await anyio.to_thread.run_sync(runtime.store.declare_incident, draft)
 
 
-async def get_incident(ctx: Context, incident_id: IncidentId) -> Incident:
+async def get_incident(ctx: Context[Runtime], incident_id: IncidentId) -> Incident:
     """One incident from the local record."""
     with tool_errors("reading the incident"):
         return await anyio.to_thread.run_sync(runtime_of(ctx).store.get_incident, incident_id)
 
 
 async def list_incidents(
-    ctx: Context, status: Literal["open", "mitigated", "resolved"] | None = None, limit: LimitArg = 20
+    ctx: Context[Runtime], status: Literal["open", "mitigated", "resolved"] | None = None, limit: LimitArg = 20
 ) -> IncidentList:
     """Incidents in the local record, most recently declared first."""
     with tool_errors("listing incidents"):
@@ -96,7 +97,7 @@ async def list_incidents(
 
 
 async def append_timeline(
-    ctx: Context,
+    ctx: Context[Runtime],
     incident_id: IncidentId,
     text: Annotated[str, Field(min_length=1, max_length=10_000)],
     kind: Annotated[
@@ -122,7 +123,7 @@ async def append_timeline(
 
 
 async def get_timeline(
-    ctx: Context,
+    ctx: Context[Runtime],
     incident_id: IncidentId,
     kinds: Annotated[list[str] | None, Field(description="Only these kinds, e.g. ['note','triage']")] = None,
     sources: Annotated[list[str] | None, Field(description="Only these sources")] = None,

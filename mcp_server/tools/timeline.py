@@ -13,6 +13,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from mcp_server.runtime import Runtime
 from mcp_server.timeline import SyncResult
 from mcp_server.timeline import sync_timeline as run_sync
 from mcp_server.tools.common import runtime_of, tool_errors
@@ -20,7 +21,7 @@ from mcp_server.tools.common import runtime_of, tool_errors
 IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3' (list_incidents shows them)")]
 
 
-async def sync_timeline(ctx: Context, incident_id: IncidentId) -> SyncResult:
+async def sync_timeline(ctx: Context[Runtime], incident_id: IncidentId) -> SyncResult:
     """Pull the incident's chat channel (edits and deletions kept), Alertmanager notifications, active alerts and
     deploys into its timeline. Safe to repeat: nothing is added twice. Reports counts and status per source."""
     with tool_errors("syncing the timeline"):

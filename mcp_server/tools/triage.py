@@ -10,6 +10,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
 from adapters.models import Model, SourceStatus, TimeWindow, UtcDatetime
+from mcp_server.runtime import Runtime
 from mcp_server.store.models import TimelineEntry
 from mcp_server.tools.common import (
     ServicesArg,
@@ -69,7 +70,7 @@ class SignalResult(Model):
 
 
 async def triage(
-    ctx: Context,
+    ctx: Context[Runtime],
     at: TimeArg = "now",
     services: ServicesArg = None,
     incident_id: Annotated[str | None, Field(description="Record this run on that incident's timeline")] = None,
@@ -94,7 +95,7 @@ async def triage(
 
 
 async def query_error_rate(
-    ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
+    ctx: Context[Runtime], services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
 ) -> SignalResult:
     """Error ratio and traffic per service now, against the same window a day and a week earlier and
     the preceding hour, with the significance of the change. One query per signal for all services."""
@@ -102,7 +103,7 @@ async def query_error_rate(
 
 
 async def query_latency(
-    ctx: Context, services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
+    ctx: Context[Runtime], services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
 ) -> SignalResult:
     """Latency p50/p95/p99 per service in ms now, against the same window a day and a week earlier and
     the preceding hour; flags percentiles that rose a lot on enough traffic."""
@@ -117,7 +118,7 @@ def register(mcp: MCPServer) -> None:
 
 
 async def _signal_result(
-    ctx: Context,
+    ctx: Context[Runtime],
     services: list[str] | None,
     at: str,
     window: str,

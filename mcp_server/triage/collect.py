@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from adapters.errors import AdapterError
+from adapters.errors import AdapterError, BackendTimeoutError
 from adapters.models import (
     Alert,
     Deploy,
@@ -110,7 +110,7 @@ class _Tracker:
         except TimeoutError:
             status, detail = "timeout", "no answer within the triage deadline"
         except AdapterError as exc:
-            status, detail = ("timeout" if "Timeout" in type(exc).__name__ else "error"), exc.describe()
+            status, detail = ("timeout" if isinstance(exc, BackendTimeoutError) else "error"), exc.describe()
         if status != "ok":
             self.errors[key] = detail
         self._record(source, capability, status, detail, (time.monotonic() - started) * 1000)

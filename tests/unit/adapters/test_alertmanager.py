@@ -13,9 +13,9 @@ from adapters.alertmanager import AlertmanagerAdapter, AlertmanagerConfig
 from adapters.errors import (
     AdapterError,
     AuthError,
+    BackendTimeoutError,
     BadResponseError,
     RateLimitedError,
-    TimeoutError_,
     UnavailableError,
 )
 
@@ -102,7 +102,7 @@ FAULTS = [
     pytest.param(
         httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused", id="down"
     ),
-    pytest.param(httpx.ReadTimeout("timed out"), TimeoutError_, "ReadTimeout", id="timeout"),
+    pytest.param(httpx.ReadTimeout("timed out"), BackendTimeoutError, "ReadTimeout", id="timeout"),
     pytest.param(httpx.Response(500, text="boom"), UnavailableError, "HTTP 500", id="500"),
     pytest.param(
         httpx.Response(200, text="<!doctype html><title>Sign in</title>"), BadResponseError, "Sign in", id="html"

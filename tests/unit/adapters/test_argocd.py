@@ -13,9 +13,9 @@ from adapters.argocd import ArgoCDAdapter, ArgoCDConfig, repo_name
 from adapters.errors import (
     AdapterError,
     AuthError,
+    BackendTimeoutError,
     BadResponseError,
     NotFoundError,
-    TimeoutError_,
     UnavailableError,
 )
 from adapters.models import TimeWindow
@@ -227,7 +227,7 @@ FAULTS = [
     pytest.param(
         httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused", "down", id="down"
     ),
-    pytest.param(httpx.ConnectTimeout("timed out"), TimeoutError_, "ConnectTimeout", "slow", id="timeout"),
+    pytest.param(httpx.ConnectTimeout("timed out"), BackendTimeoutError, "ConnectTimeout", "slow", id="timeout"),
     pytest.param(httpx.Response(503, text="upstream connect error"), UnavailableError, "HTTP 503", "down", id="503"),
     pytest.param(
         httpx.Response(200, text="<html><title>Argo CD</title></html>"),

@@ -14,11 +14,11 @@ from pydantic import ValidationError
 from adapters.errors import (
     AdapterError,
     AuthError,
+    BackendTimeoutError,
     BadResponseError,
     NotFoundError,
     QueryError,
     RateLimitedError,
-    TimeoutError_,
     UnavailableError,
 )
 from adapters.github.adapter import GitHubAdapter, GitHubConfig, deployment_state
@@ -391,7 +391,7 @@ FAULTS = [
     pytest.param(
         httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused", "down", id="down"
     ),
-    pytest.param(httpx.ReadTimeout("timed out"), TimeoutError_, "ReadTimeout", "slow", id="timeout"),
+    pytest.param(httpx.ReadTimeout("timed out"), BackendTimeoutError, "ReadTimeout", "slow", id="timeout"),
     pytest.param(httpx.Response(502, text="<html>Bad gateway</html>"), UnavailableError, "HTTP 502", "down", id="502"),
     pytest.param(
         httpx.Response(200, text="<!doctype html><title>Sign in</title>"),

@@ -15,10 +15,10 @@ from adapters.base import AdapterContext
 from adapters.errors import (
     AdapterError,
     AuthError,
+    BackendTimeoutError,
     BadResponseError,
     QueryError,
     RateLimitedError,
-    TimeoutError_,
     UnavailableError,
 )
 from adapters.models import SignalQuery, TimeWindow
@@ -128,7 +128,7 @@ FAULTS = [
     pytest.param(
         httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused", id="down"
     ),
-    pytest.param(httpx.ReadTimeout("timed out"), TimeoutError_, "ReadTimeout", id="timeout"),
+    pytest.param(httpx.ReadTimeout("timed out"), BackendTimeoutError, "ReadTimeout", id="timeout"),
     pytest.param(httpx.Response(500, text="internal error"), UnavailableError, "HTTP 500", id="500"),
     pytest.param(
         httpx.Response(200, text="<html><body>Please log in</body></html>", headers={"Content-Type": "text/html"}),
@@ -174,7 +174,7 @@ async def test_instant_faults_name_request_and_upstream(
 
 async def test_range_timeout_names_window(respx_mock: respx.MockRouter, http, context) -> None:
     respx_mock.post(f"{URL}/api/v1/query_range").mock(side_effect=httpx.ConnectTimeout("slow"))
-    with pytest.raises(TimeoutError_) as info:
+    with pytest.raises(BackendTimeoutError) as info:
         await make(http, context, timeout_s=0.5).range(QUERY, WINDOW, timedelta(minutes=1))
     text = str(info.value)
     assert "start=2026-03-14T02:07:00Z end=2026-03-14T03:07:00Z step=60s" in text

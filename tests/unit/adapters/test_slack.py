@@ -13,12 +13,12 @@ from pydantic import ValidationError
 from adapters.base import ChatSink, ChatSource
 from adapters.errors import (
     AuthError,
+    BackendTimeoutError,
     BadResponseError,
     ConfigError,
     NotFoundError,
     QueryError,
     RateLimitedError,
-    TimeoutError_,
     UnavailableError,
 )
 from adapters.slack import SlackAdapter, SlackConfig, permalink, ts_of, ts_time
@@ -272,7 +272,7 @@ async def test_an_answer_without_ok_is_a_bad_response(http, context):
 @respx.mock
 async def test_timeout(http, context):
     respx.get(f"{API}/conversations.history").mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(TimeoutError_):
+    with pytest.raises(BackendTimeoutError):
         await make(http, context, timeout_s=1).history(CHANNEL, OLDEST, None)
 
 

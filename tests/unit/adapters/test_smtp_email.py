@@ -13,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from adapters.errors import AuthError, ConfigError, QueryError, TimeoutError_, UnavailableError
+from adapters.errors import AuthError, BackendTimeoutError, ConfigError, QueryError, UnavailableError
 from adapters.models import EmailMessage
 from adapters.smtp_email import SmtpConfig, SmtpEmailAdapter
 
@@ -183,7 +183,7 @@ async def test_server_that_never_greets_is_a_timeout(http, context):
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)  # the kernel accepts the connection; nobody ever answers
-        with pytest.raises(TimeoutError_, match="0.3s"):
+        with pytest.raises(BackendTimeoutError, match="0.3s"):
             await make(http, context, silent.getsockname()[1], timeout_s=0.3).send(email())
 
 

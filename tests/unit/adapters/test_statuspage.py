@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from adapters.errors import (
     AdapterError,
     AuthError,
+    BackendTimeoutError,
     BadResponseError,
     RateLimitedError,
-    TimeoutError_,
     UnavailableError,
 )
 from adapters.models import TimeWindow
@@ -187,7 +187,7 @@ FAULTS = [
     pytest.param(
         httpx.ConnectError("[Errno 111] Connection refused"), UnavailableError, "connection refused", id="down"
     ),
-    pytest.param(httpx.ReadTimeout("timed out"), TimeoutError_, "ReadTimeout", id="timeout"),
+    pytest.param(httpx.ReadTimeout("timed out"), BackendTimeoutError, "ReadTimeout", id="timeout"),
     pytest.param(httpx.Response(500, text="oops"), UnavailableError, "HTTP 500", id="500"),
     pytest.param(httpx.Response(200, text="<html>maintenance</html>"), BadResponseError, "maintenance", id="html"),
     pytest.param(httpx.Response(401, text="unauthorized"), AuthError, "HTTP 401", id="401"),

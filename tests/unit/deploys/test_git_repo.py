@@ -20,7 +20,7 @@ from gitrepo import (
 )
 
 from adapters.base import AdapterContext
-from adapters.errors import ConfigError, NotFoundError, QueryError, TimeoutError_, UnavailableError
+from adapters.errors import BackendTimeoutError, ConfigError, NotFoundError, QueryError, UnavailableError
 from adapters.git.repo import GitRepoAdapter, GitRepoConfig
 from adapters.models import ChangeSet
 from adapters.registry import load_adapter_class
@@ -355,7 +355,7 @@ async def test_a_batch_keeps_each_pairs_error_to_itself(tmp_path, http, shop):
 
 async def test_git_over_the_timeout_is_a_timeout_error(tmp_path, http, shop):
     _, shas = shop
-    with pytest.raises(TimeoutError_, match="took longer than"):
+    with pytest.raises(BackendTimeoutError, match="took longer than"):
         await adapter(tmp_path, http, timeout_s=1e-6).get_changes("acme/shop", shas[0], shas[2])
 
 
