@@ -91,6 +91,9 @@ class HealthChecker(Protocol):
 
     name: str
 
+    def accepts(self, url: str) -> bool:
+        """Whether this checker owns health URLs like ``url`` (its scheme): each target goes to one checker."""
+
     async def check_health(self, targets: list[HealthTarget], at: datetime) -> list[HealthResult]:
         """Check every target concurrently; a target that cannot be checked is ``unknown``."""
 

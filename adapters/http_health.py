@@ -62,6 +62,10 @@ class HttpHealthAdapter:
         """Nothing to probe without targets: report the settings that will be used."""
         return f"HTTP health checks ready (timeout {self.config.timeout_s:g}s, {self.config.max_concurrency} at once)"
 
+    def accepts(self, url: str) -> bool:
+        """HTTP and HTTPS URLs are this checker's."""
+        return url.split(":", 1)[0].lower() in ("http", "https")
+
     async def check_health(self, targets: list[HealthTarget], at: datetime) -> list[HealthResult]:
         """Check every target concurrently; results come back in the order of ``targets``.
 

@@ -38,6 +38,9 @@ class ServiceConfig(_Strict):
     depends_on: list[str] = Field(default_factory=list, description="Services this one calls")
     health_url: str | None = None
     health_expected_status: int = Field(default=200, ge=100, le=599)
+    health_source: str = Field(
+        default="", description="The health-check adapter for health_url (default: the one whose scheme it is)"
+    )
     team: str = ""
     status_component: str = Field(default="", description="Public status-page component it maps to")
     repo: str = Field(default="", description="Repository of its code: owner/name, or a git adapter's clone name")

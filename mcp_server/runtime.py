@@ -145,6 +145,13 @@ def build_adapters(config: Config, http: httpx.AsyncClient) -> dict[str, Adapter
         for name in names:
             if capability not in type(built[name]).capabilities:
                 raise ConfigError(f"sources.{capability}: adapter {name!r} does not provide {capability}")
+    checkers = sorted(n for n, a in built.items() if "health" in type(a).capabilities)
+    for service in config.services:
+        if service.health_source and service.health_source not in checkers:
+            raise ConfigError(
+                f"services.{service.name}.health_source: {service.health_source!r} is not a health-check adapter",
+                hint=f"Use one of the configured health checkers: {', '.join(checkers) or 'none configured'}.",
+            )
     return built
 
 

@@ -97,6 +97,10 @@ class ReplayAdapter:
         """The replay has no UI to link to."""
         return ""
 
+    def accepts(self, url: str) -> bool:
+        """The scenario's own health URLs (``replay://``) are this checker's."""
+        return url.startswith("replay://")
+
     async def check_health(self, targets: list[HealthTarget], at: datetime) -> list[HealthResult]:
         """Each target's health at ``at``, from the scenario's services and events."""
         return [self._health(target, at) for target in targets]

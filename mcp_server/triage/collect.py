@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from adapters.base import HealthChecker
 from adapters.errors import AdapterError, BackendTimeoutError
 from adapters.models import (
     Alert,
@@ -30,6 +31,7 @@ from adapters.models import (
 from mcp_server.runtime import Progress, Runtime
 from mcp_server.signals import build_query
 from mcp_server.triage.assess import MOMENTS, NOW, QUANTILES
+from mcp_server.triage.routing import route_health
 
 T = TypeVar("T")
 SIGNAL_SPECS: dict[str, tuple[str, float | None]] = {
@@ -161,7 +163,11 @@ async def collect(
     out = Collected()
     jobs = [_metrics(runtime, plan, services, tracker, out, signals)] if "metrics" in capabilities else []
     if "health" in capabilities:
-        jobs += [_health(runtime, a, plan, services, tracker, out) for a in runtime.sources("health")]
+        chosen = [s for s in runtime.config.services if s.name in set(services)]
+        routed, unrouted = route_health(chosen, runtime.health_checkers(), plan.at)
+        out.health.extend(unrouted)
+        checkers = {c.name: c for c in runtime.health_checkers()}
+        jobs += [_health(checkers[name], targets, plan, tracker, out) for name, targets in routed.items()]
     if "deploys" in capabilities:
         jobs += [_deploys(a, plan, tracker, out) for a in runtime.sources("deploys")]
     if "provider_events" in capabilities:
@@ -269,17 +275,9 @@ async def collect_details(
 
 
 async def _health(
-    runtime: Runtime, adapter: Any, plan: Plan, services: list[str], tracker: _Tracker, out: Collected
+    checker: HealthChecker, targets: list[HealthTarget], plan: Plan, tracker: _Tracker, out: Collected
 ) -> None:
-    chosen = set(services)
-    targets = [
-        HealthTarget(service=s.name, url=s.health_url, expected_status=s.health_expected_status)
-        for s in runtime.config.services
-        if s.health_url and s.name in chosen
-    ]
-    if not targets:
-        return
-    result = await tracker.run(adapter.name, "health", lambda: adapter.check_health(targets, plan.at))
+    result = await tracker.run(checker.name, "health", lambda: checker.check_health(targets, plan.at))
     out.health.extend(result or [])
 
 
