@@ -91,6 +91,7 @@ class AlertmanagerAdapter:
         """Keep the settings and the shared client; nothing is sent until asked."""
         self.name = name
         self.config = config
+        self.service_label = config.service_label
         self._http = http
         self._context = context
         self._credentials = credentials_from(config)

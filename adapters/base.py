@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from adapters.models import (
     Alert,
     ChangeSet,
-    ChatMessage,
+    ChatHistory,
     Deploy,
     EmailMessage,
     HealthResult,
@@ -120,6 +120,8 @@ class AlertSource(Protocol):
     """Alerts from the alerting system."""
 
     name: str
+    service_label: str
+    """The alert label that names the service (the timeline matches webhook alerts with it too)."""
 
     async def list_alerts(self, at: datetime) -> list[Alert]:
         """Alerts active at ``at``."""
@@ -152,8 +154,9 @@ class ChatSource(Protocol):
 
     name: str
 
-    async def history(self, channel: str, oldest: datetime, cursor: str | None) -> tuple[list[ChatMessage], str | None]:
-        """Messages and thread replies since ``oldest`` (or after ``cursor``), and the cursor for the next sync."""
+    async def history(self, channel: str, oldest: datetime, cursor: str | None) -> ChatHistory:
+        """Messages and thread replies since ``oldest`` (or after ``cursor``), the cursor for the next sync,
+        and whether the read was complete (a source that stopped at a page cap says so)."""
 
 
 class ChatSink(Protocol):

@@ -204,6 +204,16 @@ ComponentStatus = Literal["operational", "degraded_performance", "partial_outage
 PublicState = Literal["investigating", "identified", "monitoring", "resolved"]
 
 
+class ChatHistory(Model):
+    """What one read of a chat channel returned, and the cursor for the next read."""
+
+    messages: list[ChatMessage]
+    cursor: str | None = Field(description="Where the next read starts; the given cursor when nothing new arrived")
+    complete: bool = Field(
+        default=True, description="False when the source stopped at a page cap, so older messages may be missing"
+    )
+
+
 class StatusUpdate(Model):
     """One public status-page update: Statuspage's incident states and per-component statuses."""
 

@@ -46,7 +46,7 @@ from adapters.http import (
     retry_after_seconds,
     send,
 )
-from adapters.models import ChatMessage, PostResult, utcnow
+from adapters.models import ChatHistory, ChatMessage, PostResult, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -183,26 +183,30 @@ class SlackAdapter:
         where = f" ({body['url']})" if body.get("url") else ""
         return f"Slack workspace {body.get('team', '?')} as {body.get('user', '?')}{where}"
 
-    async def history(self, channel: str, oldest: datetime, cursor: str | None) -> tuple[list[ChatMessage], str | None]:
+    async def history(self, channel: str, oldest: datetime, cursor: str | None) -> ChatHistory:
         """Messages and thread replies after ``cursor`` (a ts) or else since ``oldest``, oldest first.
 
-        Returns the messages and the next cursor: the ts of the newest top-level message seen (the
-        given cursor when nothing new arrived), so the next call asks only for what is newer.
+        The next cursor is the ts of the newest top-level message seen (the given cursor when
+        nothing new arrived), so the next call asks only for what is newer. ``complete`` is False
+        when a method stopped at ``max_pages``.
         """
         self._need_token("reading the channel history")
         since = cursor or ts_of(oldest)
-        parents = await self._paged(
+        parents, complete = await self._paged(
             "conversations.history", {"channel": channel, "oldest": since}, f"channel={channel} oldest={since}"
         )
         messages: list[ChatMessage] = []
         for item in parents:
             messages.append(self._message(item, channel, "conversations.history"))
             if isinstance(item.get("reply_count"), int) and item["reply_count"] > 0:
-                messages += await self._replies(channel, str(item["ts"]))
+                replies, whole_thread = await self._replies(channel, str(item["ts"]))
+                messages += replies
+                complete = complete and whole_thread
         newest = max((str(p["ts"]) for p in parents), key=_ts_key, default=cursor)
         # A reply also sent to the channel (thread_broadcast) comes back from both methods: keep one.
         unique = {m.ts: m for m in reversed(messages)}
-        return sorted(unique.values(), key=lambda m: _ts_key(m.ts)), newest
+        ordered = sorted(unique.values(), key=lambda m: _ts_key(m.ts))
+        return ChatHistory(messages=ordered, cursor=newest, complete=complete)
 
     async def post_message(self, channel: str, text: str) -> PostResult:
         """chat.postMessage with the token, else the incoming webhook (which ignores ``channel``)."""
@@ -224,14 +228,14 @@ class SlackAdapter:
 
     # --- Reading -------------------------------------------------------------------------------
 
-    async def _replies(self, channel: str, parent_ts: str) -> list[ChatMessage]:
+    async def _replies(self, channel: str, parent_ts: str) -> tuple[list[ChatMessage], bool]:
         """Every reply of one thread, without the parent (which conversations.replies repeats first)."""
         params = {"channel": channel, "ts": parent_ts}
-        items = await self._paged("conversations.replies", params, f"channel={channel} ts={parent_ts}")
-        return [self._message(i, channel, "conversations.replies") for i in items if i.get("ts") != parent_ts]
+        items, complete = await self._paged("conversations.replies", params, f"channel={channel} ts={parent_ts}")
+        return [self._message(i, channel, "conversations.replies") for i in items if i.get("ts") != parent_ts], complete
 
-    async def _paged(self, method: str, params: dict[str, str], what: str) -> list[dict[str, object]]:
-        """All messages of a cursor-paged method, up to ``max_pages`` pages."""
+    async def _paged(self, method: str, params: dict[str, str], what: str) -> tuple[list[dict[str, object]], bool]:
+        """All messages of a cursor-paged method, up to ``max_pages`` pages, and whether that was all."""
         items: list[dict[str, object]] = []
         page_cursor = ""
         for page in range(self.config.max_pages):
@@ -245,10 +249,10 @@ class SlackAdapter:
             meta = body.get("response_metadata")
             page_cursor = str(meta.get("next_cursor") or "") if isinstance(meta, dict) else ""
             if not (body.get("has_more") and page_cursor):
-                return items
+                return items, True
         pages = self.config.max_pages
         log.warning("%s: %s %s has more than %d pages; the oldest are skipped", self.name, method, what, pages)
-        return items
+        return items, False
 
     def _message(self, item: dict[str, object], channel: str, method: str) -> ChatMessage:
         try:

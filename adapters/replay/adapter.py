@@ -76,6 +76,7 @@ class ReplayAdapter:
         if not isinstance(config, ReplaySettings):
             raise ConfigError(f"expected ReplaySettings, got {type(config).__name__}", adapter=name)
         self.name = name
+        self.service_label = "service"  # the scenarios' alerts name their service with this label
         self._path = scenario_path(config.scenario, context.base_dir)
         self.scenario = load_scenario(self._path)
         self.metrics = SyntheticMetrics(self.scenario)

@@ -29,7 +29,6 @@ from mcp_server.store.models import TimelineEntry, TimelineEvent
 from mcp_server.timeline.text import clean_text, one_line, safe_link
 
 CHAT_OVERLAP = timedelta(minutes=15)
-SLACK_PAGE_SIZE = 200  # messages per page of conversations.history, for the page-cap guard
 _SOURCE_CHARS = re.compile(r"[^a-z0-9_.-]")
 
 
@@ -148,11 +147,3 @@ def vanished(
         if proven and event.source_id:
             gone.append(event.source_id)
     return gone
-
-
-def read_is_complete(adapter: object, messages: list[ChatMessage]) -> bool:
-    """False when the adapter may have stopped at its page cap (Slack: ``max_pages`` pages of 200)."""
-    max_pages = getattr(getattr(adapter, "config", None), "max_pages", None)
-    if not isinstance(max_pages, int):
-        return False
-    return sum(1 for m in messages if not is_reply(m)) < max_pages * SLACK_PAGE_SIZE

@@ -28,7 +28,6 @@ from mcp_server.timeline.chat import (
     cursor_key,
     later_cursor,
     message_entry,
-    read_is_complete,
     read_plan,
     source_name,
     vanished,
@@ -52,20 +51,16 @@ async def sync_timeline(runtime: Runtime, incident_id: str) -> SyncResult:
     results = await _sync_chats(runtime, incident.id, window)
     label = service_label(runtime)
     results.append(await _sync_inbox(runtime, incident, window, label))
-    for adapter in runtime.sources("alerts"):
-        results.append(await _sync_polled(runtime, incident, adapter, window, label))
-    for adapter in runtime.sources("deploys"):
+    for alerts in runtime.alert_sources():
+        results.append(await _sync_polled(runtime, incident, alerts, window, label))
+    for adapter in runtime.deploy_sources():
         results.append(await _sync_deploys(runtime, incident.id, adapter, window))
     return SyncResult.of(incident.id, window, results)
 
 
 def service_label(runtime: Runtime) -> str:
     """The alert label naming the service: the first alert adapter's ``service_label``, else ``service``."""
-    for adapter in runtime.sources("alerts"):
-        label = getattr(getattr(adapter, "config", None), "service_label", None)
-        if isinstance(label, str) and label:
-            return label
-    return DEFAULT_SERVICE_LABEL
+    return next((a.service_label for a in runtime.alert_sources() if a.service_label), DEFAULT_SERVICE_LABEL)
 
 
 async def _call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -98,7 +93,7 @@ def _failed(base: dict[str, Any], tally: Tally, exc: BaseException, **extra: Any
 
 
 async def _sync_chats(runtime: Runtime, incident_id: str, window: TimeWindow) -> list[SourceSync]:
-    adapters = runtime.sources("chat")
+    adapters = runtime.chat_sources()
     channel = chat_channel(runtime.config)
     if adapters and not channel:
         detail = "no channel to read: set timeline.channel (or comms.chat_channel) in the config"
@@ -115,14 +110,14 @@ async def _sync_chat(runtime: Runtime, incident_id: str, adapter: Any, channel: 
     read_from, passed = read_plan(cursor, window.start)
     try:
         with anyio.fail_after(SOURCE_DEADLINE_S):
-            messages, returned = await adapter.history(channel, read_from, passed)
+            read = await adapter.history(channel, read_from, passed)
+        messages, returned = read.messages, read.cursor
         settings = runtime.config.timeline
         entries = [(message_entry(source, m, settings), m.edited_at) for m in messages]
         await _call(write_entries, store, incident_id, entries, tally)
         if passed is None:
-            complete = read_is_complete(adapter, messages)
             await _call(
-                flag_deleted, store, incident_id, source, channel, read_from, messages, complete, window.end, tally
+                flag_deleted, store, incident_id, source, channel, read_from, messages, read.complete, window.end, tally
             )
         newer = later_cursor(cursor, returned)
         if newer is not None and newer != cursor:

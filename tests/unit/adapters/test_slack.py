@@ -135,7 +135,9 @@ async def test_history_pages_threads_edits_and_reactions(http, context):
         ]
     )
 
-    got, cursor = await make(http, context).history(CHANNEL, OLDEST, None)
+    read = await make(http, context).history(CHANNEL, OLDEST, None)
+
+    got, cursor = read.messages, read.cursor
 
     assert [m.text for m in got] == [
         "paging the on-call",
@@ -164,7 +166,8 @@ async def test_history_pages_threads_edits_and_reactions(http, context):
 @respx.mock
 async def test_incremental_sync_asks_after_the_cursor(http, context):
     route = respx.get(f"{API}/conversations.history").mock(return_value=httpx.Response(200, json=page([])))
-    got, cursor = await make(http, context).history(CHANNEL, OLDEST, "1773457500.000300")
+    read = await make(http, context).history(CHANNEL, OLDEST, "1773457500.000300")
+    got, cursor = read.messages, read.cursor
     assert got == [] and cursor == "1773457500.000300"  # nothing new: the same cursor
     assert route.calls[0].request.url.params["oldest"] == "1773457500.000300"
 
@@ -177,7 +180,7 @@ async def test_a_broadcast_reply_is_kept_once(http, context):
     )
     respx.get(f"{API}/conversations.history").mock(return_value=httpx.Response(200, json=page([broadcast, parent])))
     respx.get(f"{API}/conversations.replies").mock(return_value=httpx.Response(200, json=page([parent, broadcast])))
-    got, _ = await make(http, context).history(CHANNEL, OLDEST, None)
+    got = (await make(http, context).history(CHANNEL, OLDEST, None)).messages
     assert [m.ts for m in got] == ["1773457260.000200", "1773457300.000300"]
 
 
@@ -227,7 +230,7 @@ async def test_a_short_429_is_retried_once(http, context):
         ]
     )
     adapter = make(http, context)
-    got, _ = await adapter.history(CHANNEL, OLDEST, None)
+    got = (await adapter.history(CHANNEL, OLDEST, None)).messages
     assert [m.text for m in got] == ["hello"] and route.call_count == 2
     assert adapter.waits == [2.0]
 
