@@ -274,12 +274,15 @@ class Alert(Model):
     link: str = ""
 
 
+SourceState = Literal["ok", "error", "timeout", "skipped"]
+
+
 class SourceStatus(Model):
     """How one source answered during a multi-source call."""
 
     source: str
     capability: str
-    status: Literal["ok", "error", "timeout", "skipped"]
+    status: SourceState
     detail: str = ""
     elapsed_ms: float = 0.0
     queries: int = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from string import Template
 from typing import Any, Literal
@@ -233,7 +234,7 @@ class Config(_Strict):
         )
 
 
-def expand_env(value: Any, path: str = "", environ: dict[str, str] | None = None) -> Any:
+def expand_env(value: Any, path: str = "", environ: Mapping[str, str] | None = None) -> Any:
     """Replace ``${VAR}`` and ``${VAR:-default}`` in every string of a parsed YAML tree."""
     env = os.environ if environ is None else environ
     if isinstance(value, dict):

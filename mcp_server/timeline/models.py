@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -63,3 +63,7 @@ class Tally:
     def add(self, outcome: str) -> None:
         """Count one outcome (created, updated, unchanged or deleted)."""
         self.counts[outcome] += 1
+
+    def result(self, base: dict[str, Any], **fields: Any) -> SourceSync:
+        """The source's ``SourceSync``: ``base`` (source, capability), ``fields`` and the counts so far."""
+        return SourceSync.model_validate({**base, **fields, **self.counts})

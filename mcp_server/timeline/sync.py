@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 
 import anyio
 
+from adapters.base import AlertSource, ChatSource, DeploySource
 from adapters.errors import AdapterError
-from adapters.models import TimeWindow
+from adapters.models import ChatMessage, TimeWindow
 from mcp_server.runtime import Runtime
+from mcp_server.store import IncidentStore
 from mcp_server.store.base import MAX_TIMELINE_LIMIT
 from mcp_server.store.models import Incident, TimelineEntry
 from mcp_server.timeline.alerts import DEFAULT_SERVICE_LABEL, alert_matches, inbox_entry, polled_entry
@@ -68,7 +70,9 @@ async def _call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await anyio.to_thread.run_sync(partial(function, *args, **kwargs))
 
 
-def write_entries(store: Any, incident_id: str, entries: Pending, tally: Tally, *, update: bool = True) -> None:
+def write_entries(
+    store: IncidentStore, incident_id: str, entries: Pending, tally: Tally, *, update: bool = True
+) -> None:
     """Record each entry, counting outcomes as they land (so a failure half-way still reports what was kept).
 
     With ``update`` a changed entry updates its event (keeping history); without, a known one is left alone.
@@ -89,7 +93,7 @@ def _failed(base: dict[str, Any], tally: Tally, exc: BaseException, **extra: Any
         detail = f"no answer within {SOURCE_DEADLINE_S:g}s; sync again later"
     else:
         detail = f"a record was refused: {str(exc)[:500]}"
-    return SourceSync(**base, status="error", detail=detail, **extra, **tally.counts)
+    return tally.result(base, status="error", detail=detail, **extra)
 
 
 async def _sync_chats(runtime: Runtime, incident_id: str, window: TimeWindow) -> list[SourceSync]:
@@ -101,7 +105,9 @@ async def _sync_chats(runtime: Runtime, incident_id: str, window: TimeWindow) ->
     return [await _sync_chat(runtime, incident_id, adapter, channel, window) for adapter in adapters]
 
 
-async def _sync_chat(runtime: Runtime, incident_id: str, adapter: Any, channel: str, window: TimeWindow) -> SourceSync:
+async def _sync_chat(
+    runtime: Runtime, incident_id: str, adapter: ChatSource, channel: str, window: TimeWindow
+) -> SourceSync:
     """One chat adapter: read from the cursor (minus the overlap), store, flag deletions, then move the cursor."""
     store, key, source = runtime.store, cursor_key(adapter.name, channel), source_name(adapter.name)
     base: dict[str, Any] = {"source": adapter.name, "capability": "chat"}
@@ -125,16 +131,16 @@ async def _sync_chat(runtime: Runtime, incident_id: str, adapter: Any, channel: 
         cursor = newer
     except _FAILURES as exc:
         return _failed(base, tally, exc, read_from=read_from, cursor=cursor)
-    return SourceSync(**base, status="ok", read_from=read_from, cursor=cursor, **tally.counts)
+    return tally.result(base, status="ok", read_from=read_from, cursor=cursor)
 
 
 def flag_deleted(
-    store: Any,
+    store: IncidentStore,
     incident_id: str,
     source: str,
     channel: str,
     read_from: datetime,
-    messages: Sequence[Any],
+    messages: Sequence[ChatMessage],
     complete: bool,
     now: datetime,
     tally: Tally,
@@ -157,11 +163,11 @@ async def _sync_inbox(runtime: Runtime, incident: Incident, window: TimeWindow, 
     except _FAILURES as exc:
         return _failed(base, tally, exc)
     detail = f"{len(found)} notifications in the window, {len(matched)} matching the incident"
-    return SourceSync(**base, status="ok", detail=detail, **tally.counts)
+    return tally.result(base, status="ok", detail=detail)
 
 
 async def _sync_polled(
-    runtime: Runtime, incident: Incident, adapter: Any, window: TimeWindow, label: str
+    runtime: Runtime, incident: Incident, adapter: AlertSource, window: TimeWindow, label: str
 ) -> SourceSync:
     """Alerts an alert source holds now (a fallback for missed notifications); known events are left alone."""
     base: dict[str, Any] = {"source": adapter.name, "capability": "alerts", "read_from": window.start}
@@ -180,10 +186,10 @@ async def _sync_polled(
         await _call(write_entries, runtime.store, incident.id, entries, tally, update=False)
     except _FAILURES as exc:
         return _failed(base, tally, exc)
-    return SourceSync(**base, status="ok", **tally.counts)
+    return tally.result(base, status="ok")
 
 
-async def _sync_deploys(runtime: Runtime, incident_id: str, adapter: Any, window: TimeWindow) -> SourceSync:
+async def _sync_deploys(runtime: Runtime, incident_id: str, adapter: DeploySource, window: TimeWindow) -> SourceSync:
     """Deploys and rollbacks that started or finished in the window, one event per deploy and status."""
     base: dict[str, Any] = {"source": adapter.name, "capability": "deploys", "read_from": window.start}
     tally = Tally()
@@ -196,4 +202,4 @@ async def _sync_deploys(runtime: Runtime, incident_id: str, adapter: Any, window
         await _call(write_entries, runtime.store, incident_id, entries, tally)
     except _FAILURES as exc:
         return _failed(base, tally, exc)
-    return SourceSync(**base, status="ok", **tally.counts)
+    return tally.result(base, status="ok")

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from adapters.models import HealthResult
 from mcp_server.config import TriageConfig
-from mcp_server.triage.models import BASELINE_NAMES, RouteErrors, ServiceVerdict, SignalDelta
+from mcp_server.triage.models import BASELINE_NAMES, RouteErrors, ServiceStatus, ServiceVerdict, SignalDelta
 from mcp_server.triage.stats import (
     baseline_of,
     onset,
@@ -75,7 +75,7 @@ def assess(obs: Observation, policy: TriageConfig) -> ServiceVerdict:
     if health_down and obs.health is not None:
         reasons.append(f"health check failing: {obs.health.detail or obs.health.http_status}")
     degraded = health_down or traffic.degraded or errors.degraded or any(d.degraded for d in latencies.values())
-    status = "degraded" if degraded else _undegraded_status(obs, policy, reasons)
+    status: ServiceStatus = "degraded" if degraded else _undegraded_status(obs, policy, reasons)
     return ServiceVerdict(
         service=obs.service,
         status=status,
@@ -94,7 +94,7 @@ def assess(obs: Observation, policy: TriageConfig) -> ServiceVerdict:
     )
 
 
-def _undegraded_status(obs: Observation, policy: TriageConfig, reasons: list[str]) -> str:
+def _undegraded_status(obs: Observation, policy: TriageConfig, reasons: list[str]) -> ServiceStatus:
     failed = [signal for signal in ("requests", "errors", *QUANTILES) if signal in obs.missing]
     if failed:  # latency too: a healthy verdict is read as "errors, latency and traffic normal"
         reasons.append(f"metrics unavailable: {obs.missing[failed[0]]}")
@@ -133,7 +133,7 @@ def _errors(obs: Observation, policy: TriageConfig, reasons: list[str]) -> Signa
     base = baseline_of([ratios[m] for m in BASELINE_NAMES])
     now, errors_now, total_now = ratios[NOW], _error_count(obs, NOW), obs.count("requests", NOW)
     if now is None or errors_now is None or total_now is None:
-        return SignalDelta(**{m: ratios[m] for m in BASELINE_NAMES}, baseline=base)
+        return SignalDelta.model_validate({**{m: ratios[m] for m in BASELINE_NAMES}, "baseline": base})
     base_total = sum(obs.count("requests", m) or 0.0 for m in BASELINE_NAMES if ratios[m] is not None)
     p_value = two_proportion_p(errors_now, total_now, (base or 0.0) * base_total, base_total)
     if base is None:  # a new service: no history to compare with, so judge the ratio itself
@@ -174,7 +174,7 @@ def _traffic(obs: Observation, policy: TriageConfig, reasons: list[str]) -> Sign
     rates = {m: obs.value("requests", m) for m in MOMENTS}
     # Cyclic baselines only (see the module docstring), and the lower of them: a drop must show
     # against both the day and the week before, so one unusually busy baseline is not an outage.
-    present = [rates[m] for m in CYCLIC if rates[m] is not None]
+    present = [rate for m in CYCLIC if (rate := rates[m]) is not None]
     base = min(present) if present else None
     now, window = rates[NOW], obs.window_seconds[NOW]
     p_value = None

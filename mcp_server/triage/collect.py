@@ -12,9 +12,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from adapters.base import HealthChecker
+from adapters.base import AlertSource, Capability, DeploySource, HealthChecker, ProviderEventSource
 from adapters.errors import AdapterError, BackendTimeoutError
 from adapters.models import (
     Alert,
@@ -25,6 +25,7 @@ from adapters.models import (
     Sample,
     Series,
     SignalQuery,
+    SourceState,
     SourceStatus,
     TimeWindow,
 )
@@ -104,7 +105,8 @@ class _Tracker:
     async def run(self, source: str, capability: str, call: Callable[[], Awaitable[T]], key: object = None) -> T | None:
         started = time.monotonic()
         remaining = self.deadline - started
-        status, detail, result = "ok", "", None
+        status: SourceState = "ok"
+        detail, result = "", None
         try:
             if remaining <= 0:
                 raise TimeoutError
@@ -120,7 +122,7 @@ class _Tracker:
         await self.progress(self.done, self.total, f"{capability} from {source}: {status}")
         return result
 
-    def _record(self, source: str, capability: str, status: str, detail: str, elapsed: float) -> None:
+    def _record(self, source: str, capability: str, status: SourceState, detail: str, elapsed: float) -> None:
         key = (source, capability)
         old = self.by_source.get(key)
         rank = {"ok": 0, "timeout": 1, "error": 2}
@@ -141,7 +143,7 @@ class _Tracker:
 
 
 ALL_SIGNALS = ("requests", "errors", *QUANTILES)
-ALL_CAPABILITIES = ("metrics", "health", "deploys", "provider_events", "alerts")
+ALL_CAPABILITIES: tuple[Capability, ...] = ("metrics", "health", "deploys", "provider_events", "alerts")
 
 
 async def collect(
@@ -150,7 +152,7 @@ async def collect(
     services: list[str],
     progress: Progress,
     signals: tuple[str, ...] = ALL_SIGNALS,
-    capabilities: tuple[str, ...] = ALL_CAPABILITIES,
+    capabilities: tuple[Capability, ...] = ALL_CAPABILITIES,
 ) -> Collected:
     """Ask every source for its part of the triage, concurrently, within the configured deadline.
 
@@ -169,11 +171,11 @@ async def collect(
         checkers = {c.name: c for c in runtime.health_checkers()}
         jobs += [_health(checkers[name], targets, plan, tracker, out) for name, targets in routed.items()]
     if "deploys" in capabilities:
-        jobs += [_deploys(a, plan, tracker, out) for a in runtime.sources("deploys")]
+        jobs += [_deploys(a, plan, tracker, out) for a in runtime.deploy_sources()]
     if "provider_events" in capabilities:
-        jobs += [_events(a, plan, tracker, out) for a in runtime.sources("provider_events")]
+        jobs += [_events(a, plan, tracker, out) for a in runtime.provider_event_sources()]
     if "alerts" in capabilities:
-        jobs += [_alerts(a, plan, tracker, out) for a in runtime.sources("alerts")]
+        jobs += [_alerts(a, plan, tracker, out) for a in runtime.alert_sources()]
     await asyncio.gather(*jobs)
     out.statuses = list(tracker.by_source.values())
     if runtime.metrics() is None and "metrics" in capabilities:
@@ -183,7 +185,7 @@ async def collect(
     return out
 
 
-def _count_work(runtime: Runtime, signals: tuple[str, ...], capabilities: tuple[str, ...]) -> int:
+def _count_work(runtime: Runtime, signals: tuple[str, ...], capabilities: tuple[Capability, ...]) -> int:
     metrics = len(signals) * len(MOMENTS) if runtime.metrics() else 0
     others = sum(len(runtime.sources(c)) for c in capabilities if c != "metrics")
     return (metrics if "metrics" in capabilities else 0) + others
@@ -281,17 +283,17 @@ async def _health(
     out.health.extend(result or [])
 
 
-async def _deploys(adapter: Any, plan: Plan, tracker: _Tracker, out: Collected) -> None:
+async def _deploys(adapter: DeploySource, plan: Plan, tracker: _Tracker, out: Collected) -> None:
     result = await tracker.run(adapter.name, "deploys", lambda: adapter.list_deploys(plan.deploys))
     out.deploys.extend(result or [])
 
 
-async def _events(adapter: Any, plan: Plan, tracker: _Tracker, out: Collected) -> None:
+async def _events(adapter: ProviderEventSource, plan: Plan, tracker: _Tracker, out: Collected) -> None:
     window = TimeWindow.ending_at(plan.at, timedelta(hours=1))
     result = await tracker.run(adapter.name, "provider_events", lambda: adapter.list_events(window))
     out.events.extend(result or [])
 
 
-async def _alerts(adapter: Any, plan: Plan, tracker: _Tracker, out: Collected) -> None:
+async def _alerts(adapter: AlertSource, plan: Plan, tracker: _Tracker, out: Collected) -> None:
     result = await tracker.run(adapter.name, "alerts", lambda: adapter.list_alerts(plan.at))
     out.alerts.extend(result or [])
