@@ -15,9 +15,8 @@ from mcp_server.deploys.plan import plan_rollback
 from mcp_server.runtime import Progress, Runtime
 from mcp_server.store.models import IncidentDraft, TimelineEvent
 from mcp_server.timeline.markdown import export_markdown
+from mcp_server.timeline.runs import ranking_entry, triage_entry
 from mcp_server.timeline.sync import sync_timeline
-from mcp_server.tools.deploys import ranking_entry
-from mcp_server.tools.triage import triage_entry
 from mcp_server.triage.engine import run_triage
 from mcp_server.triage.models import TriageResult
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -13,7 +12,7 @@ from mcp_server.deploys.correlate import correlate, fetch_changes, find_deploy
 from mcp_server.deploys.models import Ranking, RollbackPlan
 from mcp_server.deploys.plan import plan_rollback
 from mcp_server.runtime import Runtime
-from mcp_server.store.models import TimelineEntry
+from mcp_server.timeline.runs import ranking_entry, rollback_plan_entry
 from mcp_server.tools.common import (
     ServicesArg,
     TimeArg,
@@ -97,40 +96,9 @@ async def rollback_plan(
     runtime = runtime_of(ctx)
     moment = resolve_at(runtime, at)
     with tool_errors("planning the rollback"):
-        return await recorded(runtime, incident_id, lambda: plan_rollback(runtime, deploy_id, moment), plan_entry)
-
-
-def plan_entry(plan: RollbackPlan) -> TimelineEntry:
-    """The timeline record of a drafted rollback plan."""
-    return TimelineEntry(
-        source="firstfifteen",
-        kind="rollback_plan",
-        actor="firstfifteen",
-        text=f"rollback plan drafted for {plan.deploy.id} ({plan.service} -> {plan.target_version}), risk {plan.risk}",
-        details={"deploy_id": plan.deploy.id, "risk": plan.risk, "target": plan.target_version},
-    )
-
-
-def ranking_entry(ranking: Ranking, occurred_at: datetime | None = None) -> TimelineEntry:
-    """The timeline record of a ranking; ``occurred_at`` is the run's 'now'."""
-    top = ranking.candidates[0] if ranking.candidates else None
-    text = (
-        f"deploy ranking: top suspect {top.deploy.id} ({top.deploy.service}) score {top.score:.2f}"
-        if ranking.verdict == "deploy_implicated" and top
-        else f"deploy ranking: no deploy implicated ({ranking.verdict_reason})"
-    )
-    return TimelineEntry(
-        source="firstfifteen",
-        kind="deploy_ranking",
-        actor="firstfifteen",
-        text=text,
-        occurred_at=occurred_at,
-        details={
-            "onset": ranking.onset.isoformat(),
-            "verdict": ranking.verdict,
-            "top": [{"id": c.deploy.id, "score": c.score} for c in ranking.candidates[:5]],
-        },
-    )
+        return await recorded(
+            runtime, incident_id, lambda: plan_rollback(runtime, deploy_id, moment), rollback_plan_entry
+        )
 
 
 def register(mcp: MCPServer) -> None:

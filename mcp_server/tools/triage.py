@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -11,7 +10,7 @@ from pydantic import Field
 
 from adapters.models import Model, SourceStatus, TimeWindow, UtcDatetime
 from mcp_server.runtime import Runtime
-from mcp_server.store.models import TimelineEntry
+from mcp_server.timeline.runs import triage_entry
 from mcp_server.tools.common import (
     ServicesArg,
     TimeArg,
@@ -168,30 +167,4 @@ def _latency_row(v: ServiceVerdict) -> LatencyRow:
         p99_ms=v.latency_p99_ms,
         requests_in_window=v.requests_in_window,
         reasons=v.reasons,
-    )
-
-
-def triage_entry(result: TriageResult, occurred_at: datetime | None = None) -> TimelineEntry:
-    """The timeline record of a run; ``occurred_at`` is the run's 'now' (the scenario's moment in demo mode)."""
-    verdict = (
-        f"triage: {len(result.degraded)} degraded; likely roots {', '.join(result.likely_roots) or 'none'}; "
-        f"symptoms {', '.join(result.symptoms) or 'none'}"
-        if result.degraded
-        else "triage: nothing degraded"
-    )
-    return TimelineEntry(
-        source="firstfifteen",
-        kind="triage",
-        text=verdict,
-        actor="firstfifteen",
-        occurred_at=occurred_at,
-        details={
-            "as_of": result.window.label().split("..")[1],
-            "window": result.window.label(),
-            "degraded": result.degraded,
-            "likely_roots": result.likely_roots,
-            "symptoms": result.symptoms,
-            "unknown": result.unknown,
-            "sources_not_ok": [f"{s.source}/{s.capability}: {s.status}" for s in result.sources if s.status != "ok"],
-        },
     )
