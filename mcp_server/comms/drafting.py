@@ -15,7 +15,7 @@ from mcp_server.comms.lint import Finding, check_customer_text, check_secrets
 from mcp_server.comms.render import render, template_environment
 from mcp_server.config import Config
 from mcp_server.runtime import Runtime
-from mcp_server.store.models import DraftIn, Incident
+from mcp_server.store.models import Draft, DraftIn, Incident
 from mcp_server.triage.models import ServiceVerdict, TriageResult
 
 
@@ -101,7 +101,9 @@ def draft_all(
     targets = channels(config, status_target)
     internal = [s.name for s in config.services]
     public = {s.status_component for s in config.services if s.status_component} | set(facts.components)
-    drafts, tokens, skipped = [], [], {}
+    drafts: list[DraftIn] = []
+    tokens: list[str] = []
+    skipped: dict[str, str] = {}
     for audience in AUDIENCES:
         if audience == "exec_email" and not exec_email_due(facts.severity, config.comms.exec_email.min_severity):
             skipped[audience] = (
@@ -136,20 +138,19 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return list({(f.rule, f.text): f for f in findings}.values())
 
 
-def view(draft: object, token: str, facts: IncidentFacts) -> DraftView:
+def view(draft: Draft, token: str, facts: IncidentFacts) -> DraftView:
     """The responder's view of a saved draft."""
-    findings = [Finding(**f) for f in draft.findings]  # type: ignore[attr-defined]
-    audience = draft.audience  # type: ignore[attr-defined]
+    findings = [Finding(**f) for f in draft.findings]
     return DraftView(
         id=draft.id,
-        audience=audience,
+        audience=draft.audience,
         channel=draft.channel,
         subject=draft.subject,
-        body=draft.body,  # type: ignore[attr-defined]
+        body=draft.body,
         findings=findings,
         blocked=bool(findings),
         confirmation_token=token,
-        next_update_at=facts.next_update_at(audience),
+        next_update_at=facts.next_update_at(draft.audience),
     )
 
 
@@ -179,7 +180,7 @@ async def draft_for_incident(
 ) -> DraftSet:
     """Draft, check and save one round of updates for every audience; nothing is posted."""
     facts = build_facts(runtime, incident, customer_impact, triage, **fields)
-    sinks = runtime.sources("status_post")
+    sinks = runtime.status_sinks()
     drafts, tokens, skipped = draft_all(runtime.config, facts, sinks[0].name if sinks else "", "firstfifteen")
     saved = [await anyio.to_thread.run_sync(runtime.store.save_draft, d) for d in drafts]
     return DraftSet(

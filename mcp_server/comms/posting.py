@@ -7,20 +7,32 @@ draft has no findings; the responder confirmed (a form answer, or the draft's to
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
 import anyio
 from pydantic import Field
 
+from adapters.base import Capability, ChatSink, EmailSink, StatusPageSink
 from adapters.errors import ConfigError, QueryError
 from adapters.models import EmailMessage, Model, PostResult, StatusUpdate
 from mcp_server.comms.drafting import token_hash
+from mcp_server.config import WritesConfig
 from mcp_server.runtime import Runtime
 from mcp_server.store.models import Draft, TimelineEntry
 
 Channel = Literal["status_page", "chat", "exec_email"]
-CAPABILITY = {"status_page": "status_post", "chat": "chat_post", "exec_email": "email"}
-TOOL = {"status_page": "post_status", "chat": "post_chat", "exec_email": "send_email"}
+CHANNELS: tuple[Channel, ...] = ("status_page", "chat", "exec_email")
+CAPABILITY: dict[str, Capability] = {"status_page": "status_post", "chat": "chat_post", "exec_email": "email"}
+TOOL: dict[str, str] = {"status_page": "post_status", "chat": "post_chat", "exec_email": "send_email"}
+WRITE_KEY: dict[Channel, str] = {"status_page": "status_page", "chat": "chat", "exec_email": "email"}
+"""The ``comms.writes`` key of each channel."""
+SinkT = TypeVar("SinkT", StatusPageSink, ChatSink, EmailSink)
+
+
+def writes_on(writes: WritesConfig, channel: Channel) -> bool:
+    """Whether the config allows posting to ``channel`` (every channel is off unless turned on)."""
+    allowed = {"status_page": writes.status_page, "chat": writes.chat, "exec_email": writes.email}
+    return allowed[channel]
 
 
 class PostOutcome(Model):
@@ -42,11 +54,11 @@ def check_postable(runtime: Runtime, draft: Draft, channel: Channel) -> None:
             f"draft {draft.id} is a {draft.audience} draft, not {channel}",
             hint=f"Post it with {TOOL.get(draft.audience, 'no tool (support briefs are handed over)')}.",
         )
-    if not getattr(runtime.config.comms.writes, channel if channel != "exec_email" else "email"):
-        key = "comms.writes." + ("email" if channel == "exec_email" else channel)
+    if not writes_on(runtime.config.comms.writes, channel):
         raise ConfigError(
             f"writes to {channel.replace('_', ' ')} are disabled",
-            hint=f"Set {key}: true in firstfifteen.yaml to allow it; until then, post it by hand.",
+            hint=f"Set comms.writes.{WRITE_KEY[channel]}: true in firstfifteen.yaml to allow it; "
+            "until then, post it by hand.",
         )
     if draft.findings:
         listed = "; ".join(f"{f['rule']}: {f['text']!r}" for f in draft.findings[:5])
@@ -67,35 +79,46 @@ def check_token(draft: Draft, token: str, confirmed_by: str) -> None:
         raise QueryError("confirmed_by is empty", hint="Pass the name of the responder who approved the post.")
 
 
-async def send(runtime: Runtime, draft: Draft) -> PostResult:
-    """Hand the draft to the first sink of its channel."""
-    capability = CAPABILITY[draft.audience]
-    sinks = runtime.sources(capability)
+def first_sink(sinks: list[SinkT], draft: Draft) -> SinkT:
+    """The sink a draft goes to: the first adapter of its channel's capability."""
     if not sinks:
+        capability = CAPABILITY[draft.audience]
         raise ConfigError(
             f"no adapter posts {draft.audience.replace('_', ' ')}s",
             hint=f"Configure an adapter with the {capability} capability (see docs/adapters.md).",
         )
-    sink, store = sinks[0], runtime.store
+    return sinks[0]
+
+
+async def send(runtime: Runtime, draft: Draft) -> PostResult:
+    """Hand the draft to the first sink of its channel."""
     if draft.audience == "status_page":
-        target = f"{sink.name}"
-        remote = await anyio.to_thread.run_sync(store.get_remote_id, draft.incident_id, target) or ""
-        facts = draft.facts
-        update = StatusUpdate(
-            incident_key=draft.incident_id,
-            title=str(facts.get("title", draft.incident_id)),
-            status=draft.public_state,
-            body=draft.body,
-            components=draft.components,  # type: ignore[arg-type]
-            remote_id=remote,
-        )
-        result = await sink.post_update(update)
-        await anyio.to_thread.run_sync(store.set_remote_id, draft.incident_id, target, result.remote_id)
-        return result
+        return await post_status_update(runtime, draft, first_sink(runtime.status_sinks(), draft))
     if draft.audience == "chat":
-        return await sink.post_message(runtime.config.comms.chat_channel, draft.body)
-    email = runtime.config.comms.exec_email
-    return await sink.send(EmailMessage(to=email.to, subject=draft.subject, body=draft.body, sender=email.sender))
+        chat = first_sink(runtime.chat_sinks(), draft)
+        return await chat.post_message(runtime.config.comms.chat_channel, draft.body)
+    mailer, email = first_sink(runtime.email_sinks(), draft), runtime.config.comms.exec_email
+    return await mailer.send(EmailMessage(to=email.to, subject=draft.subject, body=draft.body, sender=email.sender))
+
+
+async def post_status_update(runtime: Runtime, draft: Draft, sink: StatusPageSink) -> PostResult:
+    """Create or update our incident on the status page; its remote id is kept for the next update."""
+    store = runtime.store
+    remote = await anyio.to_thread.run_sync(store.get_remote_id, draft.incident_id, sink.name) or ""
+    # Validated here: the stored draft keeps state and components as plain strings.
+    update = StatusUpdate.model_validate(
+        {
+            "incident_key": draft.incident_id,
+            "title": str(draft.facts.get("title", draft.incident_id)),
+            "status": draft.public_state,
+            "body": draft.body,
+            "components": draft.components,
+            "remote_id": remote,
+        }
+    )
+    result = await sink.post_update(update)
+    await anyio.to_thread.run_sync(store.set_remote_id, draft.incident_id, sink.name, result.remote_id)
+    return result
 
 
 async def post_draft(runtime: Runtime, draft_id: str, channel: Channel, confirmed_by: str, via: str) -> PostOutcome:

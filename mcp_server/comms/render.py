@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined, TemplateError
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+)
 
 from adapters.errors import ConfigError
 from mcp_server.comms.facts import IncidentFacts
@@ -32,7 +40,7 @@ class Rendered:
 
 def template_environment(templates_dir: Path | None = None) -> Environment:
     """Templates from ``templates_dir`` first (a team's overrides), then the shipped ones."""
-    loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
+    loaders: list[BaseLoader] = [FileSystemLoader(str(templates_dir))] if templates_dir else []
     loaders.append(PackageLoader("mcp_server.comms", "templates"))
     # StrictUndefined: a template naming a fact that does not exist fails loudly, never renders blank.
     return Environment(
@@ -54,15 +62,16 @@ def duration(start: datetime, end: datetime) -> str:
 def render(env: Environment, audience: str, facts: IncidentFacts) -> Rendered:
     """Render one audience's draft."""
     next_at = facts.next_update_at(audience)
-    context = {
+    context: dict[str, object] = {
         "facts": facts,
         "started": clock_time(facts.started_at, facts.now),
         "duration": duration(facts.started_at, facts.now),
         "next_update": clock_time(next_at, facts.now) if next_at else "",
     }
+    reply = ""
     try:
         if audience == "support":
-            context["reply"] = env.get_template(SUPPORT_REPLY).render(context).strip()
+            reply = context["reply"] = env.get_template(SUPPORT_REPLY).render(context).strip()
         text = env.get_template(TEMPLATES[audience]).render(context).strip() + "\n"
         text = re.sub(r"\n{3,}", "\n\n", text)  # optional sections leave blank runs behind
     except TemplateError as exc:
@@ -70,7 +79,7 @@ def render(env: Environment, audience: str, facts: IncidentFacts) -> Rendered:
             f"the {audience} template failed: {exc}",
             hint="Fix the template in comms.templates_dir (the facts it can use are in docs/communication.md).",
         ) from exc
-    return _split(audience, text, context.get("reply", ""))
+    return _split(audience, text, reply)
 
 
 def _split(audience: str, text: str, reply: str) -> Rendered:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import anyio
-from mcp.server.mcpserver import Context, Elicit, ElicitationResult, MCPServer, Resolve
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, MCPServer, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
@@ -15,6 +15,7 @@ from adapters.models import ComponentStatus, Model, UtcDatetime
 from mcp_server.comms.drafting import DraftSet, draft_for_incident
 from mcp_server.comms.posting import Channel, PostOutcome, check_token, post_draft
 from mcp_server.runtime import Runtime
+from mcp_server.store.models import Draft
 from mcp_server.tools.common import read_only_tool, record_tool, runtime_of, tool_errors
 from mcp_server.triage.engine import run_triage
 
@@ -109,10 +110,9 @@ async def _post(
     with tool_errors(f"posting {draft_id}"):
         draft = await anyio.to_thread.run_sync(runtime.store.get_draft, draft_id)
         if draft.post is None and not token:
-            data = getattr(answer, "data", None)
-            if answer.action != "accept" or data is None or not data.confirm:
+            if not isinstance(answer, AcceptedElicitation) or not answer.data.confirm:
                 raise ToolError(_not_confirmed(answer.action, draft_id))
-            confirmed_by, via = (data.confirmed_by or confirmed_by or "responder"), "form"
+            confirmed_by, via = (answer.data.confirmed_by or confirmed_by or "responder"), "form"
         else:
             via = "token"
             if draft.post is None:
@@ -176,7 +176,7 @@ async def comms_schedule(ctx: Context[Runtime], incident_id: IncidentId) -> Sche
     )
 
 
-def due_updates(drafts: list, every: dict[str, int], now: datetime) -> dict[str, dict[str, str | bool | None]]:  # noqa: ANN001
+def due_updates(drafts: list[Draft], every: dict[str, int], now: datetime) -> dict[str, dict[str, str | bool | None]]:
     """Per audience: the last post, the next due time, and whether it is overdue."""
     plan: dict[str, dict[str, str | bool | None]] = {}
     for audience, minutes in every.items():

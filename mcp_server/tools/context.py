@@ -8,6 +8,7 @@ from typing import Annotated
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
+from adapters.base import Capability
 from adapters.models import Alert, Deploy, HealthResult, Model, ProviderEvent, SourceStatus, TimeWindow, UtcDatetime
 from mcp_server.runtime import Runtime
 from mcp_server.tools.common import (
@@ -70,7 +71,7 @@ class AlertList(Model):
     data_note: str = ""
 
 
-async def _gather(ctx: Context[Runtime], plan: Plan, services: list[str], capability: str) -> Collected:
+async def _gather(ctx: Context[Runtime], plan: Plan, services: list[str], capability: Capability) -> Collected:
     runtime = runtime_of(ctx)
     return await collect(runtime, plan, services, _no_progress, signals=(), capabilities=(capability,))
 

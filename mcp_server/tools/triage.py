@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -55,17 +54,28 @@ class LatencyRow(Model):
 
 
 class SignalResult(Model):
-    """Rows for many services with the windows they were measured over."""
+    """The windows a signal was measured over, for many services."""
 
     at: UtcDatetime
     window: TimeWindow
     baselines: dict[str, TimeWindow]
-    rows: list[ErrorRateRow] | list[LatencyRow]
     truncated: bool
     hint: str = ""
     query_links: dict[str, str]
     sources: list[SourceStatus]
     data_note: str = ""
+
+
+class ErrorRateResult(SignalResult):
+    """Error ratio and traffic per service, degraded first."""
+
+    rows: list[ErrorRateRow]
+
+
+class LatencyResult(SignalResult):
+    """Latency percentiles per service, degraded first."""
+
+    rows: list[LatencyRow]
 
 
 async def triage(
@@ -95,18 +105,20 @@ async def triage(
 
 async def query_error_rate(
     ctx: Context[Runtime], services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
-) -> SignalResult:
+) -> ErrorRateResult:
     """Error ratio and traffic per service now, against the same window a day and a week earlier and
     the preceding hour, with the significance of the change. One query per signal for all services."""
-    return await _signal_result(ctx, services, at, window, ("requests", "errors"), _error_row)
+    measured, verdicts = await _measured(ctx, services, at, window, ("requests", "errors"))
+    return ErrorRateResult(rows=[_error_row(v) for v in verdicts], **dict(measured))
 
 
 async def query_latency(
     ctx: Context[Runtime], services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
-) -> SignalResult:
+) -> LatencyResult:
     """Latency p50/p95/p99 per service in ms now, against the same window a day and a week earlier and
     the preceding hour; flags percentiles that rose a lot on enough traffic."""
-    return await _signal_result(ctx, services, at, window, ("requests", "p50", "p95", "p99"), _latency_row)
+    measured, verdicts = await _measured(ctx, services, at, window, ("requests", "p50", "p95", "p99"))
+    return LatencyResult(rows=[_latency_row(v) for v in verdicts], **dict(measured))
 
 
 def register(mcp: MCPServer) -> None:
@@ -116,26 +128,21 @@ def register(mcp: MCPServer) -> None:
     read_only_tool(mcp, "Latency percentiles against baseline")(query_latency)
 
 
-async def _signal_result(
-    ctx: Context[Runtime],
-    services: list[str] | None,
-    at: str,
-    window: str,
-    signals: tuple[str, ...],
-    to_row: Callable[[ServiceVerdict], ErrorRateRow | LatencyRow],
-) -> SignalResult:
+async def _measured(
+    ctx: Context[Runtime], services: list[str] | None, at: str, window: str, signals: tuple[str, ...]
+) -> tuple[SignalResult, list[ServiceVerdict]]:
+    """The windows and sources of one measurement, and its verdicts (degraded first, capped)."""
     runtime = runtime_of(ctx)
     moment, width = resolve_at(runtime, at), resolve_width(window)
     names = check_services(runtime, services) or None
     with tool_errors("query"):
         plan, verdicts, collected = await measure(runtime, moment, names, signals, width)
     ordered = sorted(verdicts, key=lambda v: (v.status != "degraded", v.status != "unknown", v.service))
-    rows, truncated = cap([to_row(v) for v in ordered], MAX_ROWS)
-    return SignalResult(
+    shown, truncated = cap(ordered, MAX_ROWS)
+    measured = SignalResult(
         at=plan.at,
         window=plan.window,
         baselines=baseline_windows(plan),
-        rows=rows,
         truncated=truncated,
         hint=f"Only the first {MAX_ROWS} services (degraded first); pass services=[...] to narrow."
         if truncated
@@ -144,6 +151,7 @@ async def _signal_result(
         sources=collected.statuses,
         data_note=runtime.data_note,
     )
+    return measured, shown
 
 
 def _error_row(v: ServiceVerdict) -> ErrorRateRow:
