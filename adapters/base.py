@@ -71,6 +71,7 @@ class Adapter(Protocol):
         """A cheap probe for ``firstfifteen doctor``: return what answered, raise AdapterError if not."""
 
 
+@runtime_checkable
 class MetricsSource(Protocol):
     """A time-series backend that answers one signal for many services per query."""
 
@@ -86,6 +87,7 @@ class MetricsSource(Protocol):
         """A link that opens ``promql`` over ``window`` in the backend's UI ('' when it has none)."""
 
 
+@runtime_checkable
 class HealthChecker(Protocol):
     """Runs the services' health checks."""
 
@@ -98,6 +100,7 @@ class HealthChecker(Protocol):
         """Check every target concurrently; a target that cannot be checked is ``unknown``."""
 
 
+@runtime_checkable
 class DeploySource(Protocol):
     """A log of deploys."""
 
@@ -107,6 +110,7 @@ class DeploySource(Protocol):
         """Deploys that started or finished inside ``window``."""
 
 
+@runtime_checkable
 class ProviderEventSource(Protocol):
     """Incidents published by the cloud and SaaS providers a system depends on."""
 
@@ -116,6 +120,7 @@ class ProviderEventSource(Protocol):
         """Provider incidents open at any moment of ``window``."""
 
 
+@runtime_checkable
 class AlertSource(Protocol):
     """Alerts from the alerting system."""
 
@@ -127,6 +132,7 @@ class AlertSource(Protocol):
         """Alerts active at ``at``."""
 
 
+@runtime_checkable
 class ChangeSource(Protocol):
     """Where the code of deployed services lives: answers what changed between two commits."""
 
@@ -149,6 +155,7 @@ class ChangeSource(Protocol):
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
 
+@runtime_checkable
 class ChatSource(Protocol):
     """An incident chat channel to read (capability "chat")."""
 
@@ -159,6 +166,7 @@ class ChatSource(Protocol):
         and whether the read was complete (a source that stopped at a page cap says so)."""
 
 
+@runtime_checkable
 class ChatSink(Protocol):
     """Where internal chat updates are posted (capability "chat_post")."""
 
@@ -168,6 +176,7 @@ class ChatSink(Protocol):
         """Post ``text``; called only after the responder confirmed, and at most once per draft."""
 
 
+@runtime_checkable
 class StatusPageSink(Protocol):
     """A public status page (capability "status_post")."""
 
@@ -177,6 +186,7 @@ class StatusPageSink(Protocol):
         """Create the incident (no ``remote_id``) or update it, with its component statuses."""
 
 
+@runtime_checkable
 class EmailSink(Protocol):
     """Outgoing email (capability "email")."""
 
@@ -184,6 +194,30 @@ class EmailSink(Protocol):
 
     async def send(self, message: EmailMessage) -> PostResult:
         """Send one message."""
+
+
+PROTOCOLS: dict[Capability, type] = {
+    "metrics": MetricsSource,
+    "health": HealthChecker,
+    "deploys": DeploySource,
+    "provider_events": ProviderEventSource,
+    "alerts": AlertSource,
+    "changes": ChangeSource,
+    "chat": ChatSource,
+    "chat_post": ChatSink,
+    "status_post": StatusPageSink,
+    "email": EmailSink,
+}
+"""The Protocol an adapter declaring each capability must satisfy (checked when the runtime is built)."""
+
+
+def missing_members(adapter: object, capability: Capability) -> list[str]:
+    """The members of ``capability``'s Protocol that ``adapter`` lacks (empty when it satisfies it)."""
+    protocol = PROTOCOLS[capability]
+    wanted = [n for n in protocol.__dict__.get("__annotations__", {})] + [
+        n for n, v in vars(protocol).items() if callable(v) and not n.startswith("_")
+    ]
+    return sorted({n for n in wanted if not hasattr(adapter, n)})
 
 
 STEP_DEFAULT = timedelta(minutes=1)

@@ -15,6 +15,7 @@ from typing import cast
 import httpx
 
 from adapters.base import (
+    CAPABILITIES,
     Adapter,
     AdapterContext,
     AlertSource,
@@ -28,6 +29,7 @@ from adapters.base import (
     MetricsSource,
     ProviderEventSource,
     StatusPageSink,
+    missing_members,
 )
 from adapters.errors import ConfigError
 from adapters.models import utcnow
@@ -141,6 +143,7 @@ def build_adapters(config: Config, http: httpx.AsyncClient) -> dict[str, Adapter
         cls = load_adapter_class(entry.type or name)
         settings = cls.config_model.model_validate(entry.settings())
         built[name] = cls(name, settings, http, context)
+        check_contract(name, built[name])
     for capability, names in config.sources.items():
         for name in names:
             if capability not in type(built[name]).capabilities:
@@ -153,6 +156,26 @@ def build_adapters(config: Config, http: httpx.AsyncClient) -> dict[str, Adapter
                 hint=f"Use one of the configured health checkers: {', '.join(checkers) or 'none configured'}.",
             )
     return built
+
+
+def check_contract(name: str, adapter: Adapter) -> None:
+    """Refuse an adapter that declares a capability it does not implement, naming what is missing.
+
+    This is what makes the typed accessors above honest: an adapter listed under ``health`` has
+    ``accepts`` and ``check_health``, whichever package it came from.
+    """
+    for capability in sorted(type(adapter).capabilities):
+        if capability not in CAPABILITIES:
+            raise ConfigError(
+                f"adapters.{name}: declares unknown capability {capability!r}",
+                hint=f"Capabilities are: {', '.join(CAPABILITIES)} (docs/writing-adapters.md).",
+            )
+        missing = missing_members(adapter, cast(Capability, capability))
+        if missing:
+            raise ConfigError(
+                f"adapters.{name}: declares {capability!r} but lacks {', '.join(missing)}",
+                hint="Upgrade the adapter's package, or implement the capability as docs/writing-adapters.md says.",
+            )
 
 
 @asynccontextmanager

@@ -90,3 +90,55 @@ def test_a_third_party_adapter_needs_no_core_change(third_party):
     assert config.adapters["echo"].settings() == {"greeting": "hello"}
     with pytest.raises(ConfigError, match="adapters.echo"):
         parse_config({"services": [{"name": "a"}], "adapters": {"echo": {"greeting": 5}}}, base_dir=Path("."))
+
+
+@pytest.fixture
+def half_done(tmp_path, monkeypatch):
+    """A third-party health checker written before ``accepts`` joined the HealthChecker contract."""
+    (tmp_path / "ff_halfdone.py").write_text(
+        textwrap.dedent("""
+        from pydantic import BaseModel
+
+        class Settings(BaseModel):
+            pass
+
+        class OldChecker:
+            config_model = Settings
+            capabilities = frozenset({"health"})
+
+            def __init__(self, name, config, http, context):
+                self.name = name
+
+            async def check(self):
+                return "ok"
+
+            async def check_health(self, targets, at):
+                return []
+    """)
+    )
+    dist = tmp_path / "ff_halfdone-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: ff-halfdone\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[firstfifteen.adapters]\noldcheck = ff_halfdone:OldChecker\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.refresh()
+    yield
+    registry.refresh()
+    sys.modules.pop("ff_halfdone", None)
+
+
+def test_an_adapter_lacking_a_method_of_its_capability_is_refused_at_start(half_done, tmp_path):
+    import anyio
+
+    from mcp_server.config import parse_config
+    from mcp_server.runtime import open_runtime
+
+    config = parse_config({"services": [{"name": "api"}], "adapters": {"oldcheck": {}}}, base_dir=tmp_path)
+
+    async def start():
+        async with open_runtime(config):
+            pass
+
+    with pytest.raises(ConfigError) as err:
+        anyio.run(start)
+    assert "declares 'health' but lacks accepts" in str(err.value)
