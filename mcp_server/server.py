@@ -1,7 +1,9 @@
 """The MCP server: one ordered table of tool categories, adapters built once in the lifespan.
 
 ``create_server()`` with no config serves the embedded default (a bundled fixture scenario replayed
-with no network), and says so in every result's ``data_note``.
+with no network), and says so in every result's ``data_note``. Each category builds its own tools
+for the config (a posting tool exists only when its channel's writes are on), and the server
+instructions list what each category actually built, so they never name a tool that is not there.
 """
 
 from __future__ import annotations
@@ -18,52 +20,61 @@ from mcp_server.config import Config
 from mcp_server.runtime import Runtime, open_runtime
 from mcp_server.tools import comms, context, deploys, incidents, triage
 from mcp_server.tools import timeline as timeline_tools
+from mcp_server.tools.common import ToolSet
+
+MAX_LISTED_SERVICES = 30
 
 
 @dataclass(frozen=True)
 class Category:
-    """A group of tools, registered together; the order is the order in the instructions."""
+    """A group of tools, registered together; the order is the order in the instructions.
+
+    ``hint`` says when to use the group; it names no tool: the tool names come from what
+    ``register`` built (a test keeps it so).
+    """
 
     name: str
-    register: Callable[[MCPServer], None]
-    summary: str
+    register: Callable[[ToolSet], None]
+    hint: str
 
 
 CATEGORIES: list[Category] = [
-    Category("triage", triage.register, "triage first; query_error_rate and query_latency to drill down"),
-    Category("context", context.register, "check_health, list_deploys, list_provider_events, list_active_alerts"),
+    Category("triage", triage.register, "start here; the other two drill into one signal"),
+    Category("context", context.register, "the sources behind triage, one at a time"),
     Category(
-        "deploys",
-        deploys.register,
-        "rank_deploys next to triage; get_deploy_changes on the top suspect; "
-        "rollback_plan drafts (never runs) a rollback",
+        "deploys", deploys.register, "rank suspects next to triage, read the top one's changes; plans are never run"
     ),
-    Category(
-        "comms",
-        comms.register,
-        "draft_communications for every audience; post_status, post_chat, send_email "
-        "only after the responder confirms; comms_schedule for when the next update is due",
-    ),
-    Category("incidents", incidents.register, "declare_incident, then append_timeline/get_timeline to keep the record"),
-    Category(
-        "timeline",
-        timeline_tools.register,
-        "sync_timeline pulls the incident's chat, Alertmanager notifications "
-        "and deploys into its timeline (repeatable); get_timeline(format='markdown') exports it",
-    ),
+    Category("comms", comms.register, "draft every audience; post only what the responder confirms; next update due"),
+    Category("incidents", incidents.register, "declare first, then keep and read the record and its timeline"),
+    Category("timeline", timeline_tools.register, "pull chat, alert notifications and deploys into it; repeatable"),
 ]
 
 
-def instructions(config: Config) -> str:
-    """The server instructions, built from the category table so they never drift from the tools."""
+def build_tools(config: Config) -> list[tuple[Category, ToolSet]]:
+    """Every category with the tools it built for ``config``, in the table's order."""
+    built = []
+    for category in CATEGORIES:
+        tools = ToolSet(config)
+        category.register(tools)
+        built.append((category, tools))
+    return built
+
+
+def instructions(config: Config, built: list[tuple[Category, ToolSet]]) -> str:
+    """The server instructions: how to read the results, then each category's tools and when to use them."""
+    services = ", ".join(s.name for s in config.services[:MAX_LISTED_SERVICES])
+    more = " ..." if len(config.services) > MAX_LISTED_SERVICES else ""
     lines = [
-        "firstfifteen gathers and computes incident facts; the responder decides. Every time argument accepts "
-        "'now', 'now-15m' or RFC3339 and every result echoes its UTC window. Numbers come from the tools: quote "
-        "them, do not estimate. A source that failed is unknown, not healthy.",
-        f"Environment: {config.environment}; services: {', '.join(s.name for s in config.services[:30])}"
-        + (" ..." if len(config.services) > 30 else ""),
+        "firstfifteen gathers and computes incident facts; the responder decides. Times: 'now', 'now-15m' or "
+        "RFC3339 (UTC); every result echoes its UTC window. Quote the tools' numbers, do not estimate. "
+        "A source that failed is unknown, not healthy.",
+        f"Environment: {config.environment}; services: {services}{more}",
     ]
-    lines += [f"- {c.name}: {c.summary}" for c in CATEGORIES]
+    for category, tools in built:
+        lines.append(f"- {category.name}: {', '.join(tools.names())} ({category.hint})")
+        if tools.withheld:
+            off = ", ".join(f"{name} ({switch})" for name, switch in tools.withheld.items())
+            lines.append(f"  Appear only when writes are on in the config: {off}. Until then, post drafts by hand.")
     return "\n".join(lines)
 
 
@@ -80,13 +91,12 @@ def create_server(config: Config | None = None, *, data_note: str = "", referenc
         async with open_runtime(chosen, data_note=data_note, reference=reference) as runtime:
             yield runtime
 
-    mcp = MCPServer(
+    built = build_tools(chosen)
+    return MCPServer(
         "firstfifteen",
         version=__version__,
-        instructions=instructions(chosen),
+        instructions=instructions(chosen, built),
         website_url="https://github.com/firstfifteen/firstfifteen",
         lifespan=lifespan,
+        tools=[tool for _, tools in built for tool in tools.tools],
     )
-    for category in CATEGORIES:
-        category.register(mcp)
-    return mcp

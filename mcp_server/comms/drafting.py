@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from pathlib import Path
+from typing import TypedDict
 
 import anyio
 from pydantic import Field
@@ -60,7 +61,16 @@ def component_status(verdict: ServiceVerdict) -> ComponentStatus:
     return "degraded_performance"
 
 
-def triage_facts(result: TriageResult) -> dict[str, object]:
+class TriageFacts(TypedDict):
+    """The facts a triage run contributes to a round of updates."""
+
+    components: dict[str, ComponentStatus]
+    known: list[str]
+    ruled_out: list[str]
+    affected_services: list[str]
+
+
+def triage_facts(result: TriageResult) -> TriageFacts:
     """What triage knows, for the internal audiences, and the public components it touches."""
     degraded = [v for v in result.services if v.status == "degraded"]
     components: dict[str, ComponentStatus] = {}
@@ -158,7 +168,7 @@ def build_facts(
     runtime: Runtime, incident: Incident, customer_impact: str, triage: TriageResult | None, **fields: object
 ) -> IncidentFacts:
     """The facts of one round of updates: the incident, what triage found, what the responder said."""
-    found = triage_facts(triage) if triage is not None else {}
+    found: dict[str, object] = dict(triage_facts(triage)) if triage is not None else {}
     comms = runtime.config.comms
     values: dict[str, object] = {
         "incident_id": incident.id,

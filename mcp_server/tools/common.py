@@ -1,23 +1,28 @@
-"""What every tool module shares: annotations, the runtime from the context, errors, caps, time arguments."""
+"""What every tool module shares: the ToolSet and annotations, the runtime, errors, caps, time arguments."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import anyio
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from adapters.errors import AdapterError
 from adapters.models import TimeWindow
 from mcp_server.clock import ACCEPTED_TIMES, parse_duration, parse_time, resolve_window
+from mcp_server.config import Config
 from mcp_server.runtime import Runtime
 from mcp_server.store.models import TimelineEntry
+from mcp_server.tools.schema import lean_input, lean_output
 
 T = TypeVar("T")
 AnyFunc = Callable[..., Any]
@@ -29,20 +34,59 @@ ServicesArg = Annotated[
 LimitArg = Annotated[int, Field(ge=1, le=500, description="Most items to return; the result says if more exist")]
 
 
-def read_only_tool(mcp: MCPServer, title: str, *, open_world: bool = True) -> Callable[[AnyFunc], AnyFunc]:
-    """Register a tool that only reads (from backends, or from the local record when ``open_world`` is False)."""
+@dataclass
+class ToolSet:
+    """The tools one category offers, in order, built from their functions with trimmed schemas.
+
+    The server is made from every category's ToolSet (``MCPServer(tools=...)``), so the tools a
+    category registered are known by name, and a tool a config turns off is never built at all.
+    """
+
+    config: Config
+    tools: list[Tool] = field(default_factory=list)
+    withheld: dict[str, str] = field(default_factory=dict)
+    """Tool name -> the config key that would turn it on (this config does not offer it)."""
+
+    def add(self, fn: AnyFunc, title: str, annotations: ToolAnnotations) -> None:
+        """Build the tool for ``fn``: the docstring on one line, the schemas trimmed (see ``schema.py``)."""
+        description = " ".join((inspect.getdoc(fn) or "").split())  # no docstring indentation on the wire
+        tool = Tool.from_function(fn, title=title, description=description, annotations=annotations)
+        tool.parameters = lean_input(tool.parameters)
+        if tool.fn_metadata.output_schema is not None:  # read live by the SDK, and not read yet
+            tool.fn_metadata.output_schema = lean_output(tool.fn_metadata.output_schema)
+        self.tools.append(tool)
+
+    def withhold(self, name: str, switch: str) -> None:
+        """Note a tool this config does not offer and the key that turns it on (the instructions say so)."""
+        self.withheld[name] = switch
+
+    def names(self) -> list[str]:
+        """The names of the tools built, in order."""
+        return [tool.name for tool in self.tools]
+
+
+def read_only_tool(tools: ToolSet, title: str, *, open_world: bool = True) -> Callable[[AnyFunc], AnyFunc]:
+    """Add a tool that only reads (from backends, or from the local record when ``open_world`` is False)."""
     annotations = ToolAnnotations(
         read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world
     )
-    return mcp.tool(title=title, annotations=annotations)
+    return _adder(tools, title, annotations)
 
 
-def record_tool(mcp: MCPServer, title: str, *, idempotent: bool) -> Callable[[AnyFunc], AnyFunc]:
-    """Register a tool that writes only to the local incident record (never to an outside system)."""
+def record_tool(tools: ToolSet, title: str, *, idempotent: bool) -> Callable[[AnyFunc], AnyFunc]:
+    """Add a tool that writes only to the local incident record (never to an outside system)."""
     annotations = ToolAnnotations(
         read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent, open_world_hint=False
     )
-    return mcp.tool(title=title, annotations=annotations)
+    return _adder(tools, title, annotations)
+
+
+def _adder(tools: ToolSet, title: str, annotations: ToolAnnotations) -> Callable[[AnyFunc], AnyFunc]:
+    def add(fn: AnyFunc) -> AnyFunc:
+        tools.add(fn, title, annotations)
+        return fn
+
+    return add
 
 
 def runtime_of(ctx: Context[Runtime]) -> Runtime:

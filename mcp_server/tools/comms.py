@@ -6,17 +6,17 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import anyio
-from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, MCPServer, Resolve
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from adapters.models import ComponentStatus, Model, UtcDatetime
 from mcp_server.comms.drafting import DraftSet, draft_for_incident
-from mcp_server.comms.posting import Channel, PostOutcome, check_token, post_draft
+from mcp_server.comms.posting import WRITE_KEY, Channel, PostOutcome, check_token, post_draft, writes_on
 from mcp_server.runtime import Runtime
 from mcp_server.store.models import Draft
-from mcp_server.tools.common import read_only_tool, record_tool, runtime_of, tool_errors
+from mcp_server.tools.common import AnyFunc, ToolSet, read_only_tool, record_tool, runtime_of, tool_errors
 from mcp_server.triage.engine import run_triage
 
 IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3'")]
@@ -198,14 +198,24 @@ def due_updates(drafts: list[Draft], every: dict[str, int], now: datetime) -> di
     return plan
 
 
-def register(mcp: MCPServer) -> None:
-    """Add the communication tools to ``mcp``."""
-    record_tool(mcp, "Draft communications", idempotent=False)(draft_communications)
+POSTING: tuple[tuple[Channel, AnyFunc, str], ...] = (
+    ("status_page", post_status, "Post to the status page"),
+    ("chat", post_chat, "Post to the incident channel"),
+    ("exec_email", send_email, "Send the executive email"),
+)
+
+
+def register(tools: ToolSet) -> None:
+    """Add the communication tools; a posting tool only when its channel's writes are on.
+
+    A read-only server then neither offers a tool that can only refuse nor spends the model's
+    context on it; the posting itself still checks the switch at call time (``check_postable``).
+    """
+    record_tool(tools, "Draft communications", idempotent=False)(draft_communications)
     post = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
-    for tool, title in (
-        (post_status, "Post to the status page"),
-        (post_chat, "Post to the incident channel"),
-        (send_email, "Send the executive email"),
-    ):
-        mcp.tool(title=title, annotations=post)(tool)
-    read_only_tool(mcp, "Communication schedule", open_world=False)(comms_schedule)
+    for channel, fn, title in POSTING:
+        if writes_on(tools.config.comms.writes, channel):
+            tools.add(fn, title, post)
+        else:
+            tools.withhold(fn.__name__, f"comms.writes.{WRITE_KEY[channel]}")
+    read_only_tool(tools, "Communication schedule", open_world=False)(comms_schedule)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from adapters.base import Capability
@@ -15,6 +15,7 @@ from mcp_server.tools.common import (
     LimitArg,
     ServicesArg,
     TimeArg,
+    ToolSet,
     cap,
     check_services,
     read_only_tool,
@@ -168,9 +169,9 @@ async def list_active_alerts(
     )
 
 
-def register(mcp: MCPServer) -> None:
-    """Add the context tools to ``mcp``."""
-    read_only_tool(mcp, "Check service health")(check_health)
-    read_only_tool(mcp, "List deploys")(list_deploys)
-    read_only_tool(mcp, "List provider incidents")(list_provider_events)
-    read_only_tool(mcp, "List active alerts")(list_active_alerts)
+def register(tools: ToolSet) -> None:
+    """Add the context tools."""
+    read_only_tool(tools, "Check service health")(check_health)
+    read_only_tool(tools, "List deploys")(list_deploys)
+    read_only_tool(tools, "List provider incidents")(list_provider_events)
+    read_only_tool(tools, "List active alerts")(list_active_alerts)

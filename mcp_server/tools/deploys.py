@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from adapters.models import ChangeSet, Deploy, Model
@@ -16,6 +16,7 @@ from mcp_server.timeline.runs import ranking_entry, rollback_plan_entry
 from mcp_server.tools.common import (
     ServicesArg,
     TimeArg,
+    ToolSet,
     cap,
     check_services,
     read_only_tool,
@@ -101,8 +102,8 @@ async def rollback_plan(
         )
 
 
-def register(mcp: MCPServer) -> None:
-    """Add the deploy correlation tools to ``mcp``."""
-    read_only_tool(mcp, "A deploy's changes")(get_deploy_changes)
-    read_only_tool(mcp, "Rank deploys as suspects")(rank_deploys)
-    read_only_tool(mcp, "Draft a rollback plan")(rollback_plan)
+def register(tools: ToolSet) -> None:
+    """Add the deploy correlation tools."""
+    read_only_tool(tools, "A deploy's changes")(get_deploy_changes)
+    read_only_tool(tools, "Rank deploys as suspects")(rank_deploys)
+    read_only_tool(tools, "Draft a rollback plan")(rollback_plan)

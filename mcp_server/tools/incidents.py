@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 import anyio
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from adapters.models import Model, TimeWindow
@@ -18,6 +18,7 @@ from mcp_server.store.models import Incident, IncidentDraft, TimelineEntry, Time
 from mcp_server.timeline.markdown import export_markdown
 from mcp_server.tools.common import (
     LimitArg,
+    ToolSet,
     check_services,
     read_only_tool,
     record_tool,
@@ -155,10 +156,10 @@ async def get_timeline(
     )
 
 
-def register(mcp: MCPServer) -> None:
-    """Add the incident record tools to ``mcp``."""
-    record_tool(mcp, "Declare an incident", idempotent=False)(declare_incident)
-    read_only_tool(mcp, "Get an incident", open_world=False)(get_incident)
-    read_only_tool(mcp, "List incidents", open_world=False)(list_incidents)
-    record_tool(mcp, "Add to the timeline", idempotent=True)(append_timeline)
-    read_only_tool(mcp, "Read the timeline", open_world=False)(get_timeline)
+def register(tools: ToolSet) -> None:
+    """Add the incident record tools."""
+    record_tool(tools, "Declare an incident", idempotent=False)(declare_incident)
+    read_only_tool(tools, "Get an incident", open_world=False)(get_incident)
+    read_only_tool(tools, "List incidents", open_world=False)(list_incidents)
+    record_tool(tools, "Add to the timeline", idempotent=True)(append_timeline)
+    read_only_tool(tools, "Read the timeline", open_world=False)(get_timeline)

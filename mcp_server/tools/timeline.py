@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from mcp_server.runtime import Runtime
 from mcp_server.timeline import SyncResult
 from mcp_server.timeline import sync_timeline as run_sync
-from mcp_server.tools.common import runtime_of, tool_errors
+from mcp_server.tools.common import ToolSet, runtime_of, tool_errors
 
 IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3' (list_incidents shows them)")]
 
@@ -28,10 +28,10 @@ async def sync_timeline(ctx: Context[Runtime], incident_id: IncidentId) -> SyncR
         return await run_sync(runtime_of(ctx), incident_id)
 
 
-def register(mcp: MCPServer) -> None:
-    """Add the timeline capture tools to ``mcp``."""
+def register(tools: ToolSet) -> None:
+    """Add the timeline capture tools."""
     # Writes the local record only (not destructive), reads outside systems (open world), idempotent.
     annotations = ToolAnnotations(
         read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True
     )
-    mcp.tool(title="Sync the timeline from its sources", annotations=annotations)(sync_timeline)
+    tools.add(sync_timeline, "Sync the timeline from its sources", annotations)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver import Context
 from pydantic import Field
 
 from adapters.models import Model, SourceStatus, TimeWindow, UtcDatetime
@@ -13,6 +13,7 @@ from mcp_server.timeline.runs import triage_entry
 from mcp_server.tools.common import (
     ServicesArg,
     TimeArg,
+    ToolSet,
     cap,
     check_services,
     read_only_tool,
@@ -121,11 +122,11 @@ async def query_latency(
     return LatencyResult(rows=[_latency_row(v) for v in verdicts], **dict(measured))
 
 
-def register(mcp: MCPServer) -> None:
-    """Add the triage tools to ``mcp``."""
-    read_only_tool(mcp, "Triage the incident")(triage)
-    read_only_tool(mcp, "Error rate against baseline")(query_error_rate)
-    read_only_tool(mcp, "Latency percentiles against baseline")(query_latency)
+def register(tools: ToolSet) -> None:
+    """Add the triage tools."""
+    read_only_tool(tools, "Triage the incident")(triage)
+    read_only_tool(tools, "Error rate against baseline")(query_error_rate)
+    read_only_tool(tools, "Latency percentiles against baseline")(query_latency)
 
 
 async def _measured(

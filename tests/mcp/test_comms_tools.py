@@ -161,16 +161,33 @@ async def test_declined_form_posts_nothing(tmp_path, smtp):
     assert not (tmp_path / "status" / "index.html").exists()
 
 
-async def test_writes_disabled_posts_nothing_and_says_how_to_enable(tmp_path, smtp):
+async def test_writes_off_offers_no_posting_tool_and_says_how_to_turn_it_on(tmp_path, smtp):
     config, anchor = make_config(tmp_path, smtp[0], writes=False)
-    async with Client(create_server(config, reference=anchor)) as client:
+    server = create_server(config, reference=anchor)
+    async with Client(server) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
         _, drafts = await declare_and_draft(client)
         d = drafts["status_page"]
         result = await client.call_tool(
             "post_status", {"draft_id": d["id"], "confirmation_token": d["confirmation_token"], "confirmed_by": "dana"}
         )
-    assert result.is_error and "comms.writes.status_page: true" in text_of(result)
+    assert {"draft_communications", "comms_schedule"} <= names
+    assert not names & {"post_status", "post_chat", "send_email"}
+    assert "post_status (comms.writes.status_page)" in server.instructions
+    assert "send_email (comms.writes.email)" in server.instructions
+    assert result.is_error and "Unknown tool: post_status" in text_of(result)
     assert not (tmp_path / "status" / "index.html").exists()
+
+
+async def test_one_channel_on_offers_only_its_posting_tool(tmp_path, smtp):
+    config, anchor = make_config(tmp_path, smtp[0], writes=False)
+    writes = config.comms.writes.model_copy(update={"chat": True})
+    config = config.model_copy(update={"comms": config.comms.model_copy(update={"writes": writes})})
+    server = create_server(config, reference=anchor)
+    async with Client(server) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+    assert names & {"post_status", "post_chat", "send_email"} == {"post_chat"}
+    assert "post_chat" not in server.instructions.split("Appear only when writes are on")[1]
 
 
 async def test_a_leaky_customer_draft_is_blocked(tmp_path, smtp):

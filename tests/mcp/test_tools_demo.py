@@ -6,7 +6,8 @@ import pytest
 from mcp import Client
 
 from adapters.replay.scenario import load_scenario
-from mcp_server.demo import DEFAULT_SCENARIO
+from mcp_server.config import WritesConfig
+from mcp_server.demo import DEFAULT_SCENARIO, demo_settings
 from mcp_server.server import create_server
 
 pytestmark = pytest.mark.anyio
@@ -29,6 +30,7 @@ READ_ONLY = {
 }
 RECORD_WRITES = {"declare_incident", "append_timeline", "draft_communications"}
 OUTSIDE_WRITES = {"post_status", "post_chat", "send_email"}
+SYNC = {"sync_timeline"}  # reads outside systems, writes only the local record
 
 
 @pytest.fixture
@@ -41,20 +43,33 @@ def text_of(result) -> str:
     return " ".join(getattr(block, "text", "") for block in result.content)
 
 
-async def test_every_tool_is_typed_annotated_and_described(client):
-    tools = {t.name: t for t in (await client.list_tools()).tools}
-    assert READ_ONLY | RECORD_WRITES <= set(tools)
+def writes_on_server():
+    """The embedded default with every outside write channel on."""
+    config, note, reference = demo_settings()
+    writes = WritesConfig(status_page=True, chat=True, email=True)
+    config = config.model_copy(update={"comms": config.comms.model_copy(update={"writes": writes})})
+    return create_server(config, data_note=note, reference=reference)
+
+
+async def test_every_tool_is_typed_annotated_and_described():
+    async with Client(writes_on_server()) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert READ_ONLY | RECORD_WRITES | OUTSIDE_WRITES | SYNC == set(tools)
     for name, tool in tools.items():
-        assert tool.description and len(tool.description) < 600, name
+        assert tool.description and len(tool.description) < 400, name
         assert tool.output_schema and tool.output_schema.get("type") == "object", name
         assert tool.annotations is not None, name
         assert tool.annotations.read_only_hint is (name in READ_ONLY), name
         if name in RECORD_WRITES:
             assert tool.annotations.destructive_hint is False and tool.annotations.open_world_hint is False
-        if name in OUTSIDE_WRITES:  # publish outside, once per draft: idempotent, not destructive
+        if name in OUTSIDE_WRITES | SYNC:  # once per draft / nothing twice: idempotent, not destructive
             a = tool.annotations
             assert (a.destructive_hint, a.idempotent_hint, a.open_world_hint) == (False, True, True)
-    assert OUTSIDE_WRITES <= set(tools)
+
+
+async def test_the_default_server_offers_no_outside_write(client):
+    names = {t.name for t in (await client.list_tools()).tools}
+    assert names == READ_ONLY | RECORD_WRITES | SYNC
 
 
 async def test_triage_on_demo_finds_the_scenarios_roots(client):

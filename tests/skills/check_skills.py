@@ -223,12 +223,18 @@ def skill_dirs(root: Path) -> list[Path]:
 
 
 async def server_tools() -> list[Tool]:
-    """The tools the server registers on its embedded demo default, read through the in-memory client."""
+    """The tools the server registers on its embedded demo default with every outside write on (the
+    posting tools exist only then, and a skill may name them), read through the in-memory client."""
     from mcp import Client
 
+    from mcp_server.config import WritesConfig
+    from mcp_server.demo import demo_settings
     from mcp_server.server import create_server
 
-    async with Client(create_server()) as client:
+    config, note, reference = demo_settings()
+    writes = WritesConfig(status_page=True, chat=True, email=True)
+    config = config.model_copy(update={"comms": config.comms.model_copy(update={"writes": writes})})
+    async with Client(create_server(config, data_note=note, reference=reference)) as client:
         return list((await client.list_tools()).tools)
 
 
