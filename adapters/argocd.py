@@ -283,8 +283,10 @@ class ArgoCDAdapter:
         params = {k: v for k, v in (("appNamespace", app.namespace), ("projects", app.project)) if v}
         summary = f"GET {path}" + "".join(f" {k}={v}" for k, v in params.items())
         body = await self._get(path, summary, params or None, app=app)
-        if not isinstance(body, dict) or not isinstance(body.get("status") or {}, dict):
-            raise self._bad_shape(summary, "expected an Application object with status")
+        # Every Application has metadata and spec; without them "no history" would be read as "no deploys".
+        shaped = isinstance(body, dict) and all(isinstance(body.get(k), dict) for k in ("metadata", "spec"))
+        if not shaped or not isinstance(body.get("status") or {}, dict):
+            raise self._bad_shape(summary, "expected an Application object (metadata, spec, status)")
         return body, summary
 
     async def _get(

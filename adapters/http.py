@@ -274,6 +274,11 @@ async def send(
     except httpx.TransportError as exc:
         reason = creds.mask(short_reason(exc))
         raise UnavailableError(f"cannot reach the backend: {reason}", **where, upstream=reason) from exc
+    except httpx.RequestError as exc:
+        # The backend answered, but its body could not be read: a gzip label on a plain body, a
+        # broken chunked encoding from a proxy.
+        reason = creds.mask(f"{type(exc).__name__}: {exc}")[:UPSTREAM_LIMIT]
+        raise BadResponseError("the backend's answer could not be decoded", **where, upstream=reason) from exc
     if response.status_code not in passthrough:
         raise_for_status(response, adapter=adapter, request_summary=request_summary, credentials=creds)
     return response
@@ -299,7 +304,7 @@ async def request_json(
         AuthError: HTTP 401 or 403.
         RateLimitedError: HTTP 429, with ``retry_after`` from the Retry-After header.
         QueryError: any other 4xx, with the upstream error text.
-        BadResponseError: a redirect, or a body that is not JSON.
+        BadResponseError: a redirect, a body that cannot be decoded, or one that is not JSON.
 
     """
     response = await send(

@@ -110,6 +110,11 @@ class HttpHealthAdapter:
             elapsed = _ms(started)
             reason = self._credentials.mask(short_reason(exc))
             return self._result(target, "down", checked_at, f"{reason} after {elapsed:.0f} ms", latency=elapsed)
+        except httpx.RequestError as exc:
+            # It answered, but its body could not be decoded (a gzip label on a plain body): not healthy.
+            elapsed = _ms(started)
+            reason = self._credentials.mask(f"unreadable answer ({type(exc).__name__})")
+            return self._result(target, "down", checked_at, f"{reason} after {elapsed:.0f} ms", latency=elapsed)
         elapsed = _ms(started)
         expected = target.expected_status
         if response.status_code == expected:

@@ -18,6 +18,7 @@ by an incremental sync; a full sync (no cursor) picks them up.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -54,6 +55,7 @@ PAGE_LIMIT = 200  # Slack's documented maximum for conversations.history and .re
 READ_SCOPES = "channels:history (public channels), groups:history (private channels)"
 _NOT_FOUND = frozenset({"not_in_channel", "channel_not_found", "thread_not_found", "message_not_found"})
 _AUTH = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission"})
+_TS = re.compile(r"[0-9]{1,11}\.[0-9]{1,6}")  # Slack's ts: Unix seconds, a dot, a per-second sequence
 _NOISE = frozenset({"channel_join", "channel_leave"})  # membership churn, not incident content
 # Incoming-webhook answers (text/plain), https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks
 _WEBHOOK_AUTH = frozenset(
@@ -101,7 +103,13 @@ class SlackConfig(BaseModel):
 
 
 def ts_time(ts: str) -> datetime:
-    """The UTC moment of a Slack ts (``"1710385620.000100"``: seconds and a per-second sequence)."""
+    """The UTC moment of a Slack ts (``"1710385620.000100"``: seconds and a per-second sequence).
+
+    Raises:
+        ValueError: ``ts`` is not in that form (``float()`` alone would take ``1e9`` or ``inf``).
+    """
+    if not _TS.fullmatch(ts):
+        raise ValueError(f"{ts[:40]!r} is not a Slack ts (seconds.sequence)")
     return datetime.fromtimestamp(float(ts), UTC)
 
 
@@ -216,8 +224,8 @@ class SlackAdapter:
         payload = {"channel": channel, "text": text}
         body = await self._call("POST", "chat.postMessage", summary, need="chat:write", json=payload)
         ts = body.get("ts")
-        if not isinstance(ts, str):
-            raise self._bad_shape(summary, "ts is missing from the chat.postMessage answer")
+        if not isinstance(ts, str) or not _TS.fullmatch(ts):
+            raise self._bad_shape(summary, "ts is missing from the chat.postMessage answer, or not a Slack ts")
         posted_in = str(body.get("channel") or channel)
         return PostResult(
             target=f"slack:{channel}",

@@ -264,11 +264,12 @@ def load_state(directory: Path, adapter: str = "") -> PageState:
     """The page's state from state.json; a fresh state when there is none yet."""
     path = directory / STATE_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, not text: a state file that is not UTF-8 is damaged like one that is not JSON.
+        data = path.read_bytes()
     except FileNotFoundError:
         return PageState()
     try:
-        return PageState.model_validate_json(text)
+        return PageState.model_validate_json(data)
     except ValidationError as exc:
         raise ConfigError(
             f"{path} is not a status page state file: {exc.error_count()} problem(s)",

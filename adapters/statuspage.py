@@ -208,20 +208,19 @@ class StatuspageAdapter:
 
     def _component_event(self, provider: StatusProvider, component: dict[str, object], summary: str) -> ProviderEvent:
         status = str(component["status"])
-        try:
-            updated_at = _time(component.get("updated_at"))
+        try:  # a time without a zone fails the model's UTC check: a ValidationError, a ValueError too
+            return ProviderEvent(
+                provider=provider.name,
+                id=f"component:{component.get('id', '')}",
+                title=f"{component.get('name', '')} is {status.replace('_', ' ')}",
+                status=status,
+                impact=_COMPONENT_IMPACT.get(status, "none"),
+                updated_at=_time(component.get("updated_at")),
+                components=[str(component.get("name", ""))],
+                link=provider.url,
+            )
         except ValueError as exc:
             raise self._bad_shape(summary, f"unreadable component: {exc}") from exc
-        return ProviderEvent(
-            provider=provider.name,
-            id=f"component:{component.get('id', '')}",
-            title=f"{component.get('name', '')} is {status.replace('_', ' ')}",
-            status=status,
-            impact=_COMPONENT_IMPACT.get(status, "none"),
-            updated_at=updated_at,
-            components=[str(component.get("name", ""))],
-            link=provider.url,
-        )
 
     async def _get(self, url: str, summary: str) -> object:
         return await request_json(

@@ -85,12 +85,14 @@ def incident_payload(update: StatusUpdate, ids: dict[str, ComponentStatus], noti
 
 
 def _parse_time(value: object) -> datetime | None:
+    """An update's ``created_at``; None when it is absent, unreadable or has no zone (it is not UTC then)."""
     if not isinstance(value, str) or not value:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return parsed if parsed.utcoffset() is not None else None
 
 
 def _error_message(response: httpx.Response) -> str:

@@ -49,6 +49,20 @@ PAYLOAD = [
     gettable_alert("LateOne", "2026-03-14T03:10:00Z", "unprocessed", service="cart"),
 ]
 
+STATUS = {  # GET /api/v2/status (alertmanagerStatus)
+    "cluster": {"name": "01HX", "peers": [], "status": "disabled"},
+    "config": {"original": "route:\n  receiver: null\n"},
+    "uptime": "2026-03-14T01:00:00.000Z",
+    "versionInfo": {
+        "branch": "HEAD",
+        "buildDate": "20230313-11:21:56",
+        "buildUser": "root@abc",
+        "goVersion": "go1.20.2",
+        "revision": "258fab7cdd551f2cf251ed0348f0ad7289aee789",
+        "version": "0.25.0",
+    },
+}
+
 
 def make(http: httpx.AsyncClient, context, **settings: object) -> AlertmanagerAdapter:
     config = AlertmanagerConfig.model_validate({"url": URL, "bearer_token": TOKEN, **settings})
@@ -144,21 +158,7 @@ async def test_bearer_reaches_the_request(respx_mock: respx.MockRouter, http, co
 
 
 async def test_check_reports_version(respx_mock: respx.MockRouter, http, context) -> None:
-    respx_mock.get(f"{URL}/api/v2/status").respond(
-        json={
-            "cluster": {"name": "01HX", "peers": [], "status": "disabled"},
-            "config": {"original": "route:\n  receiver: null\n"},
-            "uptime": "2026-03-14T01:00:00.000Z",
-            "versionInfo": {
-                "branch": "HEAD",
-                "buildDate": "20230313-11:21:56",
-                "buildUser": "root@abc",
-                "goVersion": "go1.20.2",
-                "revision": "258fab7cdd551f2cf251ed0348f0ad7289aee789",
-                "version": "0.25.0",
-            },
-        }
-    )
+    respx_mock.get(f"{URL}/api/v2/status").respond(json=STATUS)
     assert (await make(http, context).check()).startswith("Alertmanager 0.25.0")
 
 

@@ -267,7 +267,7 @@ FAULTS = [
     pytest.param(
         httpx.Response(200, json={"metadata": {}, "status": "Synced"}),
         BadResponseError,
-        "with status",
+        "metadata, spec, status",
         "Argo CD server",
         id="wrong-shape",
     ),
@@ -296,18 +296,19 @@ async def test_unknown_phase_is_a_bad_response(respx_mock: respx.MockRouter, htt
         await make(http, context).list_deploys(WINDOW)
 
 
+VERSION = {  # GET /api/version
+    "Version": "v2.10.4+f5d63a5",
+    "BuildDate": "2024-03-18T13:46:16Z",
+    "GitCommit": "f5d63a5",
+    "GitTreeState": "clean",
+    "GoVersion": "go1.21.3",
+    "Compiler": "gc",
+    "Platform": "linux/amd64",
+}
+
+
 async def test_check_reports_version_and_reads_apps(respx_mock: respx.MockRouter, http, context) -> None:
-    respx_mock.get(f"{URL}/api/version").respond(
-        json={
-            "Version": "v2.10.4+f5d63a5",
-            "BuildDate": "2024-03-18T13:46:16Z",
-            "GitCommit": "f5d63a5",
-            "GitTreeState": "clean",
-            "GoVersion": "go1.21.3",
-            "Compiler": "gc",
-            "Platform": "linux/amd64",
-        }
-    )
+    respx_mock.get(f"{URL}/api/version").respond(json=VERSION)
     app = respx_mock.get(f"{URL}/api/v1/applications/checkout").respond(json=application("checkout", history_=[]))
     assert (await make(http, context).check()).startswith("Argo CD v2.10.4+f5d63a5 at https://argocd.test; 1 applic")
     app.respond(403, json={"error": "permission denied", "code": 7})

@@ -557,16 +557,17 @@ async def test_enterprise_urls(respx_mock: respx.MockRouter, http, context) -> N
     assert deploy.link == f"https://github.acme.internal/acme/shop/commit/{SHA[5]}"  # no status link: the commit
 
 
+RATE_LIMIT = {  # GET /rate_limit
+    "resources": {
+        "core": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
+        "search": {"limit": 30, "used": 0, "remaining": 30, "reset": 1773457200},
+    },
+    "rate": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
+}
+
+
 async def test_check_reports_rate_limit_and_repos(respx_mock: respx.MockRouter, http, context) -> None:
-    respx_mock.get(f"{API}/rate_limit").respond(
-        json={
-            "resources": {
-                "core": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
-                "search": {"limit": 30, "used": 0, "remaining": 30, "reset": 1773457200},
-            },
-            "rate": {"limit": 5000, "used": 13, "remaining": 4987, "reset": 1773457200},
-        }
-    )
+    respx_mock.get(f"{API}/rate_limit").respond(json=RATE_LIMIT)
     repo = respx_mock.get(f"{API}/repos/acme/shop").respond(json={"id": 42, "full_name": "acme/shop"})
     answer = await make(http, context).check()
     assert "4,987 of 5,000 requests left" in answer and "1 repos readable" in answer and repo.called

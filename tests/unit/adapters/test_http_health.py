@@ -52,6 +52,15 @@ async def test_refused_and_timeout_are_down_with_reason(respx_mock: respx.MockRo
     assert slow.status == "down" and slow.detail.startswith("timed out after ") and "limit 3s" in slow.detail
 
 
+async def test_an_answer_that_cannot_be_decoded_is_down(respx_mock: respx.MockRouter, http, context) -> None:
+    headers = {"Content-Encoding": "gzip"}
+    respx_mock.get("http://a.test/h").mock(
+        side_effect=lambda r: httpx.Response(200, stream=httpx.ByteStream(b"ok"), headers=headers)
+    )
+    (result,) = await make(http, context).check_health([HealthTarget(service="a", url="http://a.test/h")], now())
+    assert result.status == "down" and result.detail.startswith("unreadable answer (DecodingError) after ")
+
+
 async def test_invalid_url_is_unknown_and_not_requested(respx_mock: respx.MockRouter, http, context) -> None:
     targets = [
         HealthTarget(service="x", url="not a url"),

@@ -40,6 +40,17 @@ async def test_empty_body_is_a_bad_response(respx_mock: respx.MockRouter, http) 
         await call(http)
 
 
+async def test_body_that_cannot_be_decoded_is_a_bad_response(respx_mock: respx.MockRouter, http) -> None:
+    # A proxy labelling a plain body gzip: httpx fails while reading it, after the status arrived.
+    plain = httpx.ByteStream(b'{"ok": true}')
+    respx_mock.get(URL).mock(
+        side_effect=lambda r: httpx.Response(200, stream=plain, headers={"Content-Encoding": "gzip"})
+    )
+    with pytest.raises(BadResponseError, match="could not be decoded") as info:
+        await call(http)
+    assert "DecodingError" in info.value.upstream and "GET /api x=1" in str(info.value)
+
+
 async def test_404_is_a_query_error_with_upstream(respx_mock: respx.MockRouter, http) -> None:
     respx_mock.get(URL).respond(404, text="404 page not found")
     with pytest.raises(QueryError) as info:

@@ -33,6 +33,41 @@ AT = datetime(2026, 3, 14, 3, 7, tzinfo=UTC)
 PROMQL = 'sum by (service) (rate(http_requests_total{service=~"cart|checkout"}[15m]))'
 QUERY = SignalQuery(signal="requests", promql=PROMQL, range_seconds=900, services=("cart", "checkout"))
 WINDOW = TimeWindow(start=AT - timedelta(hours=1), end=AT)
+# Answers as the HTTP API documents them (also served by tests/conformance).
+VECTOR = {
+    "status": "success",
+    "data": {
+        "resultType": "vector",
+        "result": [
+            {"metric": {"service": "checkout"}, "value": [1773457620, "12.5"]},
+            {"metric": {"service": "cart"}, "value": [1773457620, "NaN"]},
+            {"metric": {"service": "search"}, "value": [1773457620, "+Inf"]},
+        ],
+    },
+}
+MATRIX = {
+    "status": "success",
+    "data": {
+        "resultType": "matrix",
+        "result": [
+            {
+                "metric": {"service": "checkout"},
+                "values": [[1773454020, "1"], [1773454080, "-Inf"], [1773454140.5, "2.25"]],
+            }
+        ],
+    },
+}
+BUILDINFO = {
+    "status": "success",
+    "data": {
+        "version": "2.42.0",
+        "revision": "225c61122d88b01d1f0eaaee0e05b6f3e0567ac0",
+        "branch": "HEAD",
+        "buildUser": "root@c67d48967507",
+        "buildDate": "20230201-07:53:32",
+        "goVersion": "go1.19.5",
+    },
+}
 
 
 def make(http: httpx.AsyncClient, context: AdapterContext, **settings: object) -> PrometheusAdapter:
@@ -45,19 +80,7 @@ def form(request: httpx.Request) -> dict[str, str]:
 
 
 async def test_instant_posts_form_and_parses_vector(respx_mock: respx.MockRouter, http, context) -> None:
-    route = respx_mock.post(f"{URL}/api/v1/query").respond(
-        json={
-            "status": "success",
-            "data": {
-                "resultType": "vector",
-                "result": [
-                    {"metric": {"service": "checkout"}, "value": [1773457620, "12.5"]},
-                    {"metric": {"service": "cart"}, "value": [1773457620, "NaN"]},
-                    {"metric": {"service": "search"}, "value": [1773457620, "+Inf"]},
-                ],
-            },
-        }
-    )
+    route = respx_mock.post(f"{URL}/api/v1/query").respond(json=VECTOR)
     samples = await make(http, context).instant(QUERY, AT)
     assert [(s.labels, s.value) for s in samples] == [
         ({"service": "checkout"}, 12.5),
@@ -89,20 +112,7 @@ async def test_instant_range_vector_is_a_query_error(respx_mock: respx.MockRoute
 
 
 async def test_range_posts_window_and_parses_matrix(respx_mock: respx.MockRouter, http, context) -> None:
-    route = respx_mock.post(f"{URL}/api/v1/query_range").respond(
-        json={
-            "status": "success",
-            "data": {
-                "resultType": "matrix",
-                "result": [
-                    {
-                        "metric": {"service": "checkout"},
-                        "values": [[1773454020, "1"], [1773454080, "-Inf"], [1773454140.5, "2.25"]],
-                    }
-                ],
-            },
-        }
-    )
+    route = respx_mock.post(f"{URL}/api/v1/query_range").respond(json=MATRIX)
     [series] = await make(http, context).range(QUERY, WINDOW, timedelta(minutes=1))
     assert series.labels == {"service": "checkout"}
     assert [p.v for p in series.points] == [1.0, None, 2.25]
@@ -246,19 +256,7 @@ async def test_password_echoed_by_backend_is_masked(respx_mock: respx.MockRouter
 
 
 async def test_check_reports_buildinfo_version(respx_mock: respx.MockRouter, http, context) -> None:
-    respx_mock.get(f"{URL}/api/v1/status/buildinfo").respond(
-        json={
-            "status": "success",
-            "data": {
-                "version": "2.42.0",
-                "revision": "225c61122d88b01d1f0eaaee0e05b6f3e0567ac0",
-                "branch": "HEAD",
-                "buildUser": "root@c67d48967507",
-                "buildDate": "20230201-07:53:32",
-                "goVersion": "go1.19.5",
-            },
-        }
-    )
+    respx_mock.get(f"{URL}/api/v1/status/buildinfo").respond(json=BUILDINFO)
     assert "2.42.0" in await make(http, context).check()
 
 

@@ -281,20 +281,17 @@ async def test_timeout(http, context):
 
 # --- Posting -------------------------------------------------------------------------------------
 
+POSTED = {
+    "ok": True,
+    "channel": "C0INCIDENT",
+    "ts": "1773457800.000700",
+    "message": message("1773457800.000700", "Update: rolled back", user="U0BOT", bot_id="B0BOT"),
+}
+
 
 @respx.mock
 async def test_post_message(http, context):
-    route = respx.post(f"{API}/chat.postMessage").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "ok": True,
-                "channel": "C0INCIDENT",
-                "ts": "1773457800.000700",
-                "message": message("1773457800.000700", "Update: rolled back", user="U0BOT", bot_id="B0BOT"),
-            },
-        )
-    )
+    route = respx.post(f"{API}/chat.postMessage").mock(return_value=httpx.Response(200, json=POSTED))
     result = await make(http, context).post_message("#inc-checkout", "Update: rolled back")
     request = route.calls[0].request
     assert json.loads(request.content) == {"channel": "#inc-checkout", "text": "Update: rolled back"}
@@ -348,23 +345,20 @@ async def test_webhook_unreachable_never_shows_the_url(http, context):
 
 # --- check ---------------------------------------------------------------------------------------
 
+AUTH_TEST = {
+    "ok": True,
+    "url": "https://acme.slack.com/",
+    "team": "Acme",
+    "user": "firstfifteen",
+    "team_id": "T12345",
+    "user_id": "U0BOT",
+    "bot_id": "B0BOT",
+}
+
 
 @respx.mock
 async def test_check_runs_auth_test(http, context):
-    respx.post(f"{API}/auth.test").mock(
-        return_value=httpx.Response(
-            200,
-            json={
-                "ok": True,
-                "url": "https://acme.slack.com/",
-                "team": "Acme",
-                "user": "firstfifteen",
-                "team_id": "T12345",
-                "user_id": "U0BOT",
-                "bot_id": "B0BOT",
-            },
-        )  # fmt: skip
-    )
+    respx.post(f"{API}/auth.test").mock(return_value=httpx.Response(200, json=AUTH_TEST))
     assert await make(http, context).check() == "Slack workspace Acme as firstfifteen (https://acme.slack.com/)"
 
 

@@ -22,6 +22,8 @@ KEY = "a1b2c3d4-e5f6-secret-api-key"
 COMPONENTS = {"Checkout": "b13yz5g2cw10", "API": "8kbf7d35c070"}
 INCIDENTS = f"{API}/pages/{PAGE}/incidents"
 
+PAGE_INFO = {"id": PAGE, "name": "Acme Status", "subdomain": "acme", "url": "https://status.acme.com"}
+
 
 def make(http: httpx.AsyncClient, context, **settings: object) -> StatuspageApiAdapter:
     config = StatuspageApiConfig.model_validate({"page_id": PAGE, "api_key": KEY, "components": COMPONENTS, **settings})
@@ -186,11 +188,7 @@ async def test_an_answer_without_an_id_is_a_bad_response(http, context):
 
 @respx.mock
 async def test_check_reads_the_page(http, context):
-    route = respx.get(f"{API}/pages/{PAGE}").mock(
-        return_value=httpx.Response(
-            200, json={"id": PAGE, "name": "Acme Status", "subdomain": "acme", "url": "https://status.acme.com"}
-        )
-    )
+    route = respx.get(f"{API}/pages/{PAGE}").mock(return_value=httpx.Response(200, json=PAGE_INFO))
     assert await make(http, context).check() == f"Statuspage page 'Acme Status' ({PAGE}); 2 components mapped"
     assert route.calls[0].request.headers["Authorization"] == f"OAuth {KEY}"
 
