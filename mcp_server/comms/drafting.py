@@ -29,8 +29,8 @@ class DraftView(Model):
     subject: str = ""
     body: str
     findings: list[Finding]
-    blocked: bool = Field(description="True when a finding must be fixed before it can be posted")
-    confirmation_token: str = Field(description="Give it back with confirmed_by to post without a form")
+    blocked: bool = Field(description="A finding must be fixed before it can be posted")
+    confirmation_token: str = Field(description="With confirmed_by, posts it without a form")
     next_update_at: UtcDatetime | None = None
 
 

@@ -27,7 +27,7 @@ class IncidentFacts(Model):
     customer_impact: str = Field(min_length=1, max_length=500, description="What customers notice, in plain words")
     components: dict[str, ComponentStatus] = Field(default_factory=dict, description="Public component -> status")
     workaround: str = ""
-    cause: str = Field(default="", description="Shown to customers only once the state is identified or later")
+    cause: str = Field(default="", description="Shown to customers only from 'identified' on")
     eta: str = Field(default="", description="A resolution time to announce; needs eta_basis")
     eta_basis: str = Field(default="", description="Why the ETA holds (e.g. 'rollback takes 6 min')")
     known: list[str] = Field(default_factory=list)

@@ -21,6 +21,7 @@ from mcp_server.runtime import Runtime
 from mcp_server.store.models import Draft, TimelineEntry
 
 Channel = Literal["status_page", "chat", "exec_email"]
+Via = Literal["form", "token"]
 CHANNELS: tuple[Channel, ...] = ("status_page", "chat", "exec_email")
 CAPABILITY: dict[str, Capability] = {"status_page": "status_post", "chat": "chat_post", "exec_email": "email"}
 TOOL: dict[str, str] = {"status_page": "post_status", "chat": "post_chat", "exec_email": "send_email"}
@@ -41,10 +42,10 @@ class PostOutcome(Model):
     draft_id: str
     audience: str
     posted: bool
-    already_posted: bool = Field(description="True when the draft went out before: nothing was sent again")
+    already_posted: bool = Field(description="It went out before; nothing was sent again")
     result: PostResult | None
     confirmed_by: str
-    via: str = Field(description="How the responder confirmed: form or token")
+    via: Via = Field(description="How the responder confirmed")
 
 
 def check_postable(runtime: Runtime, draft: Draft, channel: Channel) -> None:
@@ -121,7 +122,7 @@ async def post_status_update(runtime: Runtime, draft: Draft, sink: StatusPageSin
     return result
 
 
-async def post_draft(runtime: Runtime, draft_id: str, channel: Channel, confirmed_by: str, via: str) -> PostOutcome:
+async def post_draft(runtime: Runtime, draft_id: str, channel: Channel, confirmed_by: str, via: Via) -> PostOutcome:
     """Post one draft at most once, and put the post on the incident's timeline."""
     store = runtime.store
     draft = await anyio.to_thread.run_sync(store.get_draft, draft_id)
@@ -143,7 +144,7 @@ async def post_draft(runtime: Runtime, draft_id: str, channel: Channel, confirme
     return _outcome(draft, already=False, via=via)
 
 
-def _timeline_entry(draft: Draft, confirmed_by: str, via: str) -> TimelineEntry:
+def _timeline_entry(draft: Draft, confirmed_by: str, via: Via) -> TimelineEntry:
     result = draft.post
     assert result is not None
     return TimelineEntry(
@@ -166,7 +167,7 @@ def _timeline_entry(draft: Draft, confirmed_by: str, via: str) -> TimelineEntry:
     )
 
 
-def _outcome(draft: Draft, *, already: bool, via: str) -> PostOutcome:
+def _outcome(draft: Draft, *, already: bool, via: Via) -> PostOutcome:
     return PostOutcome(
         draft_id=draft.id,
         audience=draft.audience,

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from adapters.errors import AdapterError
 from adapters.models import TimeWindow
-from mcp_server.clock import ACCEPTED_TIMES, parse_duration, parse_time, resolve_window
+from mcp_server.clock import parse_duration, parse_time, resolve_window
 from mcp_server.config import Config
 from mcp_server.runtime import Runtime
 from mcp_server.store.models import TimelineEntry
@@ -27,11 +27,10 @@ from mcp_server.tools.schema import lean_input, lean_output
 T = TypeVar("T")
 AnyFunc = Callable[..., Any]
 
-TimeArg = Annotated[str, Field(description=f"A time: {ACCEPTED_TIMES}. Offset-less times are UTC.")]
-ServicesArg = Annotated[
-    list[str] | None, Field(description="Service names from the config; omit for all services", max_length=500)
-]
-LimitArg = Annotated[int, Field(ge=1, le=500, description="Most items to return; the result says if more exist")]
+# Short on purpose: sent with every tool that takes a time; a bad time gets the full list (ACCEPTED_TIMES).
+TimeArg = Annotated[str, Field(description="'now', 'now-15m' or RFC3339 (UTC)")]
+ServicesArg = Annotated[list[str] | None, Field(description="Omit for all services", max_length=500)]
+LimitArg = Annotated[int, Field(ge=1, le=500, description="Most items; the result says if more exist")]
 
 
 @dataclass

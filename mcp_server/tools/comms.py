@@ -13,16 +13,16 @@ from pydantic import BaseModel, Field
 
 from adapters.models import ComponentStatus, Model, UtcDatetime
 from mcp_server.comms.drafting import DraftSet, draft_for_incident
-from mcp_server.comms.posting import WRITE_KEY, Channel, PostOutcome, check_token, post_draft, writes_on
+from mcp_server.comms.posting import WRITE_KEY, Channel, PostOutcome, Via, check_token, post_draft, writes_on
 from mcp_server.runtime import Runtime
 from mcp_server.store.models import Draft
 from mcp_server.tools.common import AnyFunc, ToolSet, read_only_tool, record_tool, runtime_of, tool_errors
 from mcp_server.triage.engine import run_triage
 
-IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3'")]
-DraftId = Annotated[str, Field(description="A draft id from draft_communications, e.g. 'D-4'")]
-ConfirmedBy = Annotated[str, Field(max_length=100, description="Name of the responder who approved this post")]
-Token = Annotated[str | None, Field(description="The draft's confirmation_token, when the client cannot show a form")]
+IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
+DraftId = Annotated[str, Field(description="From draft_communications, e.g. 'D-4'")]
+ConfirmedBy = Annotated[str, Field(max_length=100, description="Who approved the post")]
+Token = Annotated[str | None, Field(description="The draft's token, when no form can be shown")]
 
 
 class PostConfirmation(BaseModel):
@@ -77,9 +77,9 @@ async def draft_communications(
     owners: Annotated[dict[str, str] | None, Field(description="Person -> what they are on")] = None,
     use_triage: Annotated[bool, Field(description="Fill known, ruled out and components from a fresh triage")] = True,
 ) -> DraftSet:
-    """Draft the status page update, internal chat update, executive email (when the severity policy says so)
-    and support brief from one set of facts. Customer-facing drafts are checked for internal names, hosts, IPs,
-    secrets, blame and unfounded times. Nothing is posted: show the drafts, then post_status/post_chat/send_email."""
+    """Draft the status page, internal chat, executive email (if the severity calls for it) and support
+    updates from one set of facts; customer text is checked for leaks, blame and unfounded times. Posts
+    nothing: show the drafts."""
     runtime = runtime_of(ctx)
     fields = {
         "state": state,
@@ -107,16 +107,15 @@ async def _post(
     answer: ElicitationResult[PostConfirmation],
 ) -> PostOutcome:
     runtime = runtime_of(ctx)
+    via: Via = "token"
     with tool_errors(f"posting {draft_id}"):
         draft = await anyio.to_thread.run_sync(runtime.store.get_draft, draft_id)
         if draft.post is None and not token:
             if not isinstance(answer, AcceptedElicitation) or not answer.data.confirm:
                 raise ToolError(_not_confirmed(answer.action, draft_id))
             confirmed_by, via = (answer.data.confirmed_by or confirmed_by or "responder"), "form"
-        else:
-            via = "token"
-            if draft.post is None:
-                check_token(draft, token or "", confirmed_by)
+        elif draft.post is None:
+            check_token(draft, token or "", confirmed_by)
         return await post_draft(runtime, draft_id, channel, confirmed_by, via)
 
 
@@ -136,8 +135,7 @@ async def post_status(
     confirmed_by: ConfirmedBy = "",
     confirmation_token: Token = None,
 ) -> PostOutcome:
-    """Post a status page draft (Statuspage API, or the static page) after the responder confirms. Off unless
-    comms.writes.status_page is true. Posting the same draft twice posts once."""
+    """Post a status page draft once the responder confirmed (form, or the draft's token). Posts once."""
     return await _post(ctx, draft_id, "status_page", confirmed_by, confirmation_token, answer)
 
 
@@ -148,8 +146,7 @@ async def post_chat(
     confirmed_by: ConfirmedBy = "",
     confirmation_token: Token = None,
 ) -> PostOutcome:
-    """Post an internal chat draft to the incident channel after the responder confirms. Off unless
-    comms.writes.chat is true. Posting the same draft twice posts once."""
+    """Post a chat draft to the incident channel once the responder confirmed. Posts once."""
     return await _post(ctx, draft_id, "chat", confirmed_by, confirmation_token, answer)
 
 
@@ -160,13 +157,12 @@ async def send_email(
     confirmed_by: ConfirmedBy = "",
     confirmation_token: Token = None,
 ) -> PostOutcome:
-    """Send the executive email draft after the responder confirms. Off unless comms.writes.email is true.
-    Sending the same draft twice sends once."""
+    """Send the executive email draft once the responder confirmed. Sends once."""
     return await _post(ctx, draft_id, "exec_email", confirmed_by, confirmation_token, answer)
 
 
 async def comms_schedule(ctx: Context[Runtime], incident_id: IncidentId) -> Schedule:
-    """When each audience last got an update and when the next one is due (overdue ones flagged)."""
+    """When each audience last got an update and when the next is due; overdue flagged."""
     runtime = runtime_of(ctx)
     with tool_errors("reading the schedule"):
         drafts = await anyio.to_thread.run_sync(runtime.store.list_drafts, incident_id)

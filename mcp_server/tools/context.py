@@ -25,7 +25,7 @@ from mcp_server.tools.common import (
 )
 from mcp_server.triage.collect import Collected, Plan, collect, make_plan
 
-SinceArg = Annotated[str, Field(description="Window start: 'now-1h', RFC3339, ...")]
+SinceArg = Annotated[str, Field(description="Window start, e.g. 'now-1h'")]
 
 
 class HealthReport(Model):
@@ -35,7 +35,7 @@ class HealthReport(Model):
     results: list[HealthResult]
     truncated: bool
     hint: str = ""
-    not_configured: list[str] = Field(description="Services without a health_url in the config")
+    not_configured: list[str] = Field(description="Services without a health_url")
     sources: list[SourceStatus]
     data_note: str = ""
 
@@ -89,8 +89,7 @@ def _span_plan(ctx: Context[Runtime], window: TimeWindow) -> Plan:
 
 
 async def check_health(ctx: Context[Runtime], services: ServicesArg = None, limit: LimitArg = 100) -> HealthReport:
-    """Run the configured health checks now, concurrently; a check that cannot run is 'unknown', never up.
-    Failing checks come first."""
+    """Run the health checks now, failing first; a check that cannot run is 'unknown', never up."""
     runtime = runtime_of(ctx)
     names = check_services(runtime, services) or [s.name for s in runtime.config.services]
     plan = make_plan(runtime, runtime.reference_time())
@@ -115,7 +114,7 @@ async def list_deploys(
     services: ServicesArg = None,
     limit: LimitArg = 50,
 ) -> DeployList:
-    """Deploys that started or finished in the window, newest first, from every deploy source."""
+    """Deploys started or finished in a window, newest first, from every deploy source."""
     runtime = runtime_of(ctx)
     window = resolve_span(runtime, since, until, timedelta(hours=1))
     wanted = set(check_services(runtime, services))
@@ -135,7 +134,7 @@ async def list_deploys(
 
 
 async def list_provider_events(ctx: Context[Runtime], at: TimeArg = "now", limit: LimitArg = 50) -> ProviderEventList:
-    """Cloud and SaaS provider incidents open during the hour before `at`, from their public status pages."""
+    """Cloud and SaaS provider incidents open in the hour before `at`, from their status pages."""
     runtime = runtime_of(ctx)
     plan = make_plan(runtime, resolve_at(runtime, at))
     collected = await _gather(ctx, plan, [], "provider_events")
@@ -152,7 +151,7 @@ async def list_provider_events(ctx: Context[Runtime], at: TimeArg = "now", limit
 async def list_active_alerts(
     ctx: Context[Runtime], at: TimeArg = "now", services: ServicesArg = None, limit: LimitArg = 50
 ) -> AlertList:
-    """Alerts firing (or silenced) at `at`, oldest first, optionally only for some services."""
+    """Alerts firing or silenced at `at`, oldest first."""
     runtime = runtime_of(ctx)
     wanted = set(check_services(runtime, services))
     plan = make_plan(runtime, resolve_at(runtime, at))

@@ -26,7 +26,7 @@ from mcp_server.tools.common import (
     tool_errors,
 )
 
-DeployId = Annotated[str, Field(min_length=1, max_length=300, description="A deploy id from list_deploys")]
+DeployId = Annotated[str, Field(min_length=1, max_length=300, description="From list_deploys or rank_deploys")]
 IncidentArg = Annotated[str | None, Field(description="Record the result on this incident's timeline")]
 MAX_FILES = 200
 
@@ -43,8 +43,8 @@ class DeployChanges(Model):
 
 
 async def get_deploy_changes(ctx: Context[Runtime], deploy_id: DeployId, at: TimeArg = "now") -> DeployChanges:
-    """The commits and files a deploy changed (previous..deployed commit), each file classified:
-    code, config, dependency, infrastructure, migration, feature_flag, docs, tests."""
+    """The commits and files a deploy changed, each file classified (code, config, dependency, migration,
+    ...). Use on the top suspect."""
     runtime = runtime_of(ctx)
     moment = resolve_at(runtime, at)
     with tool_errors("finding the deploy"):
@@ -70,12 +70,12 @@ async def rank_deploys(
     at: TimeArg = "now",
     services: ServicesArg = None,
     onset: Annotated[
-        str | None, Field(description="When the incident began, if known better than triage's; relative to `at`")
+        str | None, Field(description="When it began, if known better than triage; relative to `at`")
     ] = None,
     incident_id: IncidentArg = None,
 ) -> Ranking:
-    """Rank the deploys of the last 24 h by how likely each caused the incident, with per-feature reasons,
-    or say "no deploy implicated". The onset comes from triage unless given. Run alongside triage."""
+    """Rank the last 24 h of deploys by how likely each caused the incident, with reasons, or say no deploy
+    is implicated. Run beside triage."""
     runtime = runtime_of(ctx)
     moment = resolve_at(runtime, at)
     names = check_services(runtime, services) or None
@@ -92,8 +92,8 @@ async def rank_deploys(
 async def rollback_plan(
     ctx: Context[Runtime], deploy_id: DeployId, at: TimeArg = "now", incident_id: IncidentArg = None
 ) -> RollbackPlan:
-    """A DRAFT plan to roll back one deploy: target version, exact commands, expected duration, risk with
-    reasons, verification queries and abort criteria. Executes nothing; the responder decides."""
+    """Draft (never run) a rollback of one deploy: target, commands, duration, risk, verification and abort
+    criteria. The responder decides."""
     runtime = runtime_of(ctx)
     moment = resolve_at(runtime, at)
     with tool_errors("planning the rollback"):

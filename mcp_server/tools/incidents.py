@@ -28,7 +28,7 @@ from mcp_server.tools.common import (
     tool_errors,
 )
 
-IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3' (list_incidents shows them)")]
+IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 
 
@@ -55,7 +55,7 @@ class Timeline(Model):
     events: list[TimelineEvent]
     truncated: bool
     hint: str = ""
-    markdown: str = Field(default="", description="With format='markdown': the timeline as Markdown (events empty)")
+    markdown: str = Field(default="", description="With format='markdown' (events then empty)")
 
 
 async def declare_incident(
@@ -63,10 +63,10 @@ async def declare_incident(
     title: Annotated[str, Field(min_length=1, max_length=200)],
     severity: Severity,
     suspected_service: Annotated[str | None, Field(description="Best guess, or omit if unknown")] = None,
-    started_at: Annotated[str, Field(description="When impact began: 'now-20m', RFC3339, ...")] = "now",
+    started_at: Annotated[str, Field(description="When impact began, e.g. 'now-20m'")] = "now",
     declared_by: Annotated[str, Field(min_length=1, max_length=100)] = "responder",
 ) -> Incident:
-    """Open an incident in the local record (not in any paging or status system) and start its timeline."""
+    """Open an incident in the local record (no paging or status system) and start its timeline."""
     runtime = runtime_of(ctx)
     service = check_services(runtime, [suspected_service])[0] if suspected_service else ""
     with tool_errors("declaring the incident"):
@@ -104,7 +104,7 @@ async def append_timeline(
     kind: Annotated[
         str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="e.g. note, finding, action, decision")
     ] = "note",
-    occurred_at: Annotated[str, Field(description="When it happened: 'now', 'now-5m', RFC3339")] = "now",
+    occurred_at: Annotated[str, Field(description="When it happened, e.g. 'now-5m'")] = "now",
     actor: Annotated[str, Field(max_length=100)] = "",
     dedup_key: Annotated[str | None, Field(max_length=200, description="Same key again adds nothing")] = None,
 ) -> AppendResult:
@@ -128,14 +128,12 @@ async def get_timeline(
     incident_id: IncidentId,
     kinds: Annotated[list[str] | None, Field(description="Only these kinds, e.g. ['note','triage']")] = None,
     sources: Annotated[list[str] | None, Field(description="Only these sources")] = None,
-    since: Annotated[str | None, Field(description="Window start: 'now-2h', RFC3339")] = None,
+    since: Annotated[str | None, Field(description="Window start, e.g. 'now-2h'")] = None,
     until: Annotated[str | None, Field(description="Window end; default now")] = None,
     limit: LimitArg = 200,
-    format: Annotated[
-        Literal["json", "markdown"], Field(description="'markdown': one document for a postmortem, by UTC day")
-    ] = "json",
+    format: Annotated[Literal["json", "markdown"], Field(description="'markdown': one postmortem document")] = "json",
 ) -> Timeline:
-    """An incident's timeline in time order (UTC), optionally filtered by kind, source and window."""
+    """An incident's timeline in time order, filtered by kind, source or window."""
     runtime = runtime_of(ctx)
     window = None
     if since or until:

@@ -18,12 +18,12 @@ from mcp_server.timeline import SyncResult
 from mcp_server.timeline import sync_timeline as run_sync
 from mcp_server.tools.common import ToolSet, runtime_of, tool_errors
 
-IncidentId = Annotated[str, Field(description="Incident id such as 'INC-3' (list_incidents shows them)")]
+IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
 
 
 async def sync_timeline(ctx: Context[Runtime], incident_id: IncidentId) -> SyncResult:
-    """Pull the incident's chat channel (edits and deletions kept), Alertmanager notifications, active alerts and
-    deploys into its timeline. Safe to repeat: nothing is added twice. Reports counts and status per source."""
+    """Pull the incident's chat (edits and deletions kept), alert notifications, active alerts and deploys
+    into its timeline. Repeatable: nothing is added twice."""
     with tool_errors("syncing the timeline"):
         return await run_sync(runtime_of(ctx), incident_id)
 

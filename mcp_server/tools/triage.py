@@ -26,7 +26,7 @@ from mcp_server.tools.common import (
 from mcp_server.triage.engine import baseline_windows, measure, run_triage
 from mcp_server.triage.models import ServiceStatus, ServiceVerdict, SignalDelta, TriageResult
 
-WidthArg = Annotated[str, Field(description="Width of the 'now' window, e.g. '15m' (the baselines use the same width)")]
+WidthArg = Annotated[str, Field(description="Width of the window, e.g. '15m' (baselines too)")]
 MAX_ROWS = 100
 
 
@@ -83,11 +83,10 @@ async def triage(
     ctx: Context[Runtime],
     at: TimeArg = "now",
     services: ServicesArg = None,
-    incident_id: Annotated[str | None, Field(description="Record this run on that incident's timeline")] = None,
+    incident_id: Annotated[str | None, Field(description="Record the run on this incident's timeline")] = None,
 ) -> TriageResult:
-    """One-page triage: which services are degraded against their daily/weekly baseline, likely roots vs
-    downstream symptoms, failing routes, recent deploys, provider incidents, firing alerts. Start here.
-    Show `summary_markdown` to the responder as is."""
+    """Start here. Degraded services against their baselines, likely roots vs downstream symptoms, failing
+    routes, recent deploys, provider incidents, firing alerts. Show `summary_markdown` as is."""
     runtime = runtime_of(ctx)
     moment = resolve_at(runtime, at)
     names = check_services(runtime, services) or None
@@ -107,8 +106,8 @@ async def triage(
 async def query_error_rate(
     ctx: Context[Runtime], services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
 ) -> ErrorRateResult:
-    """Error ratio and traffic per service now, against the same window a day and a week earlier and
-    the preceding hour, with the significance of the change. One query per signal for all services."""
+    """Error ratio and traffic per service against a day and a week earlier and the previous hour, with
+    significance. Use to drill into errors after triage."""
     measured, verdicts = await _measured(ctx, services, at, window, ("requests", "errors"))
     return ErrorRateResult(rows=[_error_row(v) for v in verdicts], **dict(measured))
 
@@ -116,8 +115,8 @@ async def query_error_rate(
 async def query_latency(
     ctx: Context[Runtime], services: ServicesArg = None, at: TimeArg = "now", window: WidthArg = "15m"
 ) -> LatencyResult:
-    """Latency p50/p95/p99 per service in ms now, against the same window a day and a week earlier and
-    the preceding hour; flags percentiles that rose a lot on enough traffic."""
+    """Latency p50/p95/p99 (ms) per service against the same baselines. Use to drill into slowness after
+    triage."""
     measured, verdicts = await _measured(ctx, services, at, window, ("requests", "p50", "p95", "p99"))
     return LatencyResult(rows=[_latency_row(v) for v in verdicts], **dict(measured))
 

@@ -32,7 +32,7 @@ class SignalDelta(Model):
     prev_hour: float | None = None
     change: float | None = Field(default=None, description="now - baseline")
     factor: float | None = Field(default=None, description="now / baseline")
-    p_value: float | None = Field(default=None, description="One-sided test of the change, when one applies")
+    p_value: float | None = Field(default=None, description="One-sided test of the change, if one applies")
     degraded: bool = False
 
 
