@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,23 +117,36 @@ def load_budget() -> dict[str, Any]:
     return data
 
 
+def per_tool(figures: Figures) -> dict[str, list[int]]:
+    """Tool name -> [model-facing, whole], as the budget file keeps them."""
+    return {name: [model, whole] for name, (model, whole) in figures.tools.items()}
+
+
 def record(figures: dict[str, Figures]) -> None:
-    """Write ``figures`` as the budget; the ``before`` figures are kept (or set on the first run)."""
+    """Write ``figures`` as the budget; the ``before`` figures are kept (or set on the first run).
+
+    Per tool, the figures of the writes-on server are kept (a tool's definition is the same on both).
+    """
     totals = {name: f.totals() for name, f in figures.items()}
-    data = load_budget() if BUDGET_FILE.exists() else {"tolerance": 0.05, "before": totals}
-    data["budget"] = totals
-    BUDGET_FILE.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tools = per_tool(figures["writes_on"])
+    data = load_budget() if BUDGET_FILE.exists() else {"tolerance": 0.05, "before": totals, "per_tool_before": tools}
+    data["budget"], data["per_tool"] = totals, tools
+    text = json.dumps(data, indent=2)
+    text = re.sub(r"\[\s+(\d+),\s+(\d+)\s+\]", r"[\1, \2]", text)  # one line per tool
+    BUDGET_FILE.write_text(text + "\n", encoding="utf-8")
 
 
-def table(figures: dict[str, Figures]) -> str:
-    """Per tool, model-facing and whole characters for both servers, as a Markdown table."""
+def table(figures: dict[str, Figures], before: dict[str, list[int]]) -> str:
+    """Per tool, model-facing and whole characters before and now, as a Markdown table."""
     default, wide = figures["default"], figures["writes_on"]
-    lines = ["| tool | model-facing | whole list_tools entry |", "|---|---:|---:|"]
+    lines = [
+        "| tool | model-facing before | now | whole before | now |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name, (model, whole) in wide.tools.items():
         mark = "" if name in default.tools else " (writes on only)"
-        lines.append(f"| `{name}`{mark} | {model:,} | {whole:,} |")
-    for label, f in (("total, default", default), ("total, writes on", wide)):
-        lines.append(f"| **{label}** ({len(f.tools)} tools) | **{f.model:,}** | **{f.whole:,}** |")
+        was = before.get(name, [0, 0])
+        lines.append(f"| `{name}`{mark} | {was[0]:,} | {model:,} | {was[1]:,} | {whole:,} |")
     return "\n".join(lines)
 
 
@@ -157,7 +171,9 @@ def rewrite_doc(figures: dict[str, Figures]) -> None:
         raise SystemExit(f"{DOC} has no {BEGIN} ... {END} markers")
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
-    body = f"Measured with `{COMMAND} --record`.\n\n{comparison(load_budget())}\n\nPer tool, after:\n\n{table(figures)}"
+    data = load_budget()
+    per = table(figures, data.get("per_tool_before", {}))
+    body = f"Measured with `{COMMAND} --record`.\n\n{comparison(data)}\n\nPer tool:\n\n{per}"
     DOC.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}", encoding="utf-8")
 
 
@@ -167,7 +183,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--record", action="store_true", help="write the budget file and the docs section")
     args = parser.parse_args(argv)
     figures = anyio.run(measure_all)
-    print(table(figures))
+    print(table(figures, load_budget().get("per_tool_before", {}) if BUDGET_FILE.exists() else {}))
     for name, f in figures.items():
         print(f"{name}: {f.totals()}")
     if args.record:
