@@ -44,7 +44,12 @@ CATEGORIES: list[Category] = [
     Category(
         "deploys", deploys.register, "rank suspects next to triage, read the top one's changes; plans are never run"
     ),
-    Category("comms", comms.register, "draft every audience; post only what the responder confirms; next update due"),
+    Category(
+        "comms",
+        comms.register,
+        "draft every audience; post only what the responder confirms, by hand where no tool posts; "
+        "the schedule says when the next update is due",
+    ),
     Category("incidents", incidents.register, "declare first, then keep and read the record and its timeline"),
     Category("timeline", timeline_tools.register, "pull chat, alert notifications and deploys into it; repeatable"),
 ]
@@ -74,7 +79,7 @@ def instructions(config: Config, built: list[tuple[Category, ToolSet]]) -> str:
         lines.append(f"- {category.name}: {', '.join(tools.names())} ({category.hint})")
         if tools.withheld:
             off = ", ".join(f"{name} ({switch})" for name, switch in tools.withheld.items())
-            lines.append(f"  Appear only when writes are on in the config: {off}. Until then, post drafts by hand.")
+            lines.append(f"  Not offered until turned on in the config: {off}.")
     return "\n".join(lines)
 
 

@@ -187,7 +187,7 @@ async def test_one_channel_on_offers_only_its_posting_tool(tmp_path, smtp):
     async with Client(server) as client:
         names = {t.name for t in (await client.list_tools()).tools}
     assert names & {"post_status", "post_chat", "send_email"} == {"post_chat"}
-    assert "post_chat" not in server.instructions.split("Appear only when writes are on")[1]
+    assert "post_chat" not in server.instructions.split("Not offered until turned on")[1]
 
 
 async def test_a_leaky_customer_draft_is_blocked(tmp_path, smtp):

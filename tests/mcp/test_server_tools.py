@@ -55,7 +55,7 @@ async def test_posting_tools_are_announced_only_while_off():
     default, _ = await listed(False)
     wide, _ = await listed(True)
     assert "post_status (comms.writes.status_page)" in default.instructions
-    assert "Appear only when writes are on" not in wide.instructions
+    assert "Not offered" not in wide.instructions
 
 
 def test_category_hints_name_no_tool():
