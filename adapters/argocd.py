@@ -115,6 +115,29 @@ def _spec_source(spec: dict[str, object]) -> dict[str, object]:
     return next((s for s in found if not s.get("chart")), found[0] if found else {})
 
 
+def _application_parts(body: object) -> tuple[dict[str, object], dict[str, object]] | None:
+    """(spec, status) of an Application object, or None for anything else.
+
+    Every Application has metadata and spec: without that check, any JSON object (a proxy's
+    ``{}``) would read as an application with no history, and "no deploys" would be inferred.
+    """
+    if not isinstance(body, dict):
+        return None
+    metadata, spec, status = body.get("metadata"), body.get("spec"), body.get("status") or {}
+    if isinstance(metadata, dict) and isinstance(spec, dict) and isinstance(status, dict):
+        return spec, status
+    return None
+
+
+def _entries(history: object) -> list[dict[str, object]]:
+    """``status.history`` as a list of objects (absent: none)."""
+    if history is None:
+        return []
+    if not isinstance(history, list) or not all(isinstance(entry, dict) for entry in history):
+        raise ValueError("status.history must be a list of objects")
+    return history
+
+
 def _initiator(value: object) -> str:
     if not isinstance(value, dict):
         return ""
@@ -166,11 +189,10 @@ class ArgoCDAdapter:
         return sorted(deploys, key=lambda d: (d.started_at, d.id))
 
     async def _app_deploys(self, app: ArgoApplication) -> list[Deploy]:
-        body, summary = await self._application(app)
+        spec, status, summary = await self._application(app)
         try:
-            status = body.get("status") or {}
-            deploys = self._history(app, list(status.get("history") or []))
-            spec_source = _spec_source(body.get("spec") or {})
+            deploys = self._history(app, _entries(status.get("history")))
+            spec_source = _spec_source(spec)
             last = deploys[-1] if deploys else None
             operation = self._operation(app, status.get("operationState"), last, spec_source)
             deploys += [operation] if operation else []
@@ -278,33 +300,34 @@ class ArgoCDAdapter:
         note = "app now: " + ", ".join(parts)
         return deploy.model_copy(update={"detail": f"{deploy.detail}; {note}" if deploy.detail else note})
 
-    async def _application(self, app: ArgoApplication) -> tuple[dict[str, object], str]:
+    async def _application(self, app: ArgoApplication) -> tuple[dict[str, object], dict[str, object], str]:
+        """The Application's spec and status (``{}`` before its first reconcile), and the request summary."""
         path = f"/api/v1/applications/{quote(app.name, safe='')}"
         params = {k: v for k, v in (("appNamespace", app.namespace), ("projects", app.project)) if v}
         summary = f"GET {path}" + "".join(f" {k}={v}" for k, v in params.items())
         body = await self._get(path, summary, params or None, app=app)
-        # Every Application has metadata and spec; without them "no history" would be read as "no deploys".
-        shaped = isinstance(body, dict) and all(isinstance(body.get(k), dict) for k in ("metadata", "spec"))
-        if not shaped or not isinstance(body.get("status") or {}, dict):
+        parts = _application_parts(body)
+        if parts is None:
             raise self._bad_shape(summary, "expected an Application object (metadata, spec, status)")
-        return body, summary
+        return *parts, summary
 
     async def _get(
         self, path: str, summary: str, params: dict[str, str] | None, *, app: ArgoApplication | None
     ) -> object:
-        where = {"adapter": self.name, "request_summary": summary, "credentials": self._credentials}
         response = await send(
             self._http,
             "GET",
             self.config.url + path,
+            adapter=self.name,
+            request_summary=summary,
             timeout=self.config.timeout_s,
             params=params,
+            credentials=self._credentials,
             passthrough=_OWN_STATUSES,
-            **where,
         )
         if response.status_code in _OWN_STATUSES:
             raise self._refused(response, summary, app)
-        return decode_json(response, **where)
+        return decode_json(response, adapter=self.name, request_summary=summary, credentials=self._credentials)
 
     def _refused(self, response: httpx.Response, summary: str, app: ArgoApplication | None) -> AdapterError:
         """The error for a 401, 403 or 404, with what to do about it."""

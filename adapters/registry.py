@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from typing import cast
 
+from adapters.base import Adapter
 from adapters.errors import ConfigError
 
 GROUP = "firstfifteen.adapters"
@@ -25,11 +27,11 @@ def installed_adapters() -> list[str]:
     return sorted({ep.name for ep in _entry_points()})
 
 
-def load_adapter_class(adapter_type: str) -> type:
+def load_adapter_class(adapter_type: str) -> type[Adapter]:
     """Return the adapter class registered under ``adapter_type``.
 
     Raises:
-        ConfigError: no package registers that name, or several do.
+        ConfigError: no package registers that name, several do, or what it names is not a class.
     """
     matches = [ep for ep in _entry_points() if ep.name == adapter_type]
     if not matches:
@@ -43,4 +45,12 @@ def load_adapter_class(adapter_type: str) -> type:
             f"adapter type {adapter_type!r} is registered by several packages: {[ep.value for ep in matches]}",
             hint="Uninstall one of them, or register the third-party one under another name.",
         )
-    return matches[0].load()
+    loaded: object = matches[0].load()
+    if not isinstance(loaded, type):
+        raise ConfigError(
+            f"adapter type {adapter_type!r} names {matches[0].value}, which is not a class",
+            hint="Point the entry point at the adapter class (module:Class).",
+        )
+    # What the class provides is checked when the runtime builds it (mcp_server.runtime.check_contract);
+    # a Protocol with data members cannot be checked with issubclass, so the type is asserted here.
+    return cast(type[Adapter], loaded)

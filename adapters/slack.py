@@ -206,7 +206,8 @@ class SlackAdapter:
         messages: list[ChatMessage] = []
         for item in parents:
             messages.append(self._message(item, channel, "conversations.history"))
-            if isinstance(item.get("reply_count"), int) and item["reply_count"] > 0:
+            reply_count = item.get("reply_count")
+            if isinstance(reply_count, int) and reply_count > 0:
                 replies, whole_thread = await self._replies(channel, str(item["ts"]))
                 messages += replies
                 complete = complete and whole_thread
@@ -302,10 +303,12 @@ class SlackAdapter:
         params: dict[str, str] | None,
         json: object | None,
     ) -> dict[str, object]:
-        where = {"adapter": self.name, "request_summary": summary, "credentials": self._credentials}
         url = f"{self.config.api_url}/{api_method}"
-        response = await send(self._http, method, url, timeout=self.config.timeout_s, params=params, json=json, **where)
-        body = decode_json(response, **where)
+        response = await send(
+            self._http, method, url, adapter=self.name, request_summary=summary, timeout=self.config.timeout_s,
+            params=params, json=json, credentials=self._credentials,
+        )  # fmt: skip
+        body = decode_json(response, adapter=self.name, request_summary=summary, credentials=self._credentials)
         if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
             raise self._bad_shape(summary, "the answer has no ok field: is api_url Slack's Web API?")
         if not body["ok"]:
@@ -340,11 +343,10 @@ class SlackAdapter:
         """POST {"text": ...} to the incoming webhook, which answers ``ok`` as plain text."""
         assert self.config.webhook_url is not None  # the config refuses neither token nor webhook
         summary = f"POST <incoming webhook> ({len(text)} chars)"
-        where = {"adapter": self.name, "request_summary": summary, "credentials": self._credentials}
         statuses = frozenset({400, 403, 404, 410})
         response = await send(
-            self._http, "POST", self.config.webhook_url.get_secret_value(), timeout=self.config.timeout_s,
-            json={"text": text}, passthrough=statuses, **where,
+            self._http, "POST", self.config.webhook_url.get_secret_value(), adapter=self.name, request_summary=summary,
+            timeout=self.config.timeout_s, json={"text": text}, credentials=self._credentials, passthrough=statuses,
         )  # fmt: skip
         answer = self._credentials.mask(response.text.strip())[:200]
         if response.status_code in statuses or answer != "ok":

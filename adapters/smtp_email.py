@@ -212,8 +212,8 @@ class SmtpEmailAdapter:
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             hint = "Turn off starttls, or remove username/password if the server offers no AUTH."
             return ConfigError(f"the SMTP server does not support this: {exc}", **where, hint=hint)
-        permanent = isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
-        if permanent and not isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError):
+        refused_greeting = isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError)
+        if isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600 and not refused_greeting:
             return QueryError(f"the SMTP server refused the message ({exc.smtp_code})", **where, upstream=said)
         # 4xx answers are temporary; a dropped session or a refused greeting means the server is not usable now.
         reason = said or f"{type(exc).__name__}: {exc}"

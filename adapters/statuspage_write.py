@@ -201,14 +201,13 @@ class StatuspageApiAdapter:
 
     async def _request(self, method: Method, path: str, summary: str, payload: object, *, missing: str) -> object:
         """Send one call; Statuspage's 401/403/404/420/422/429 become their own errors."""
-        where = {"adapter": self.name, "request_summary": summary, "credentials": self._credentials}
         response = await send(
-            self._http, method, self.config.api_url + path, timeout=self.config.timeout_s,
-            json=payload, passthrough=_OWN_STATUSES, **where,
+            self._http, method, self.config.api_url + path, adapter=self.name, request_summary=summary,
+            timeout=self.config.timeout_s, json=payload, credentials=self._credentials, passthrough=_OWN_STATUSES,
         )  # fmt: skip
         if response.status_code in _OWN_STATUSES:
             raise self._refused(response, summary, missing)
-        return decode_json(response, **where)
+        return decode_json(response, adapter=self.name, request_summary=summary, credentials=self._credentials)
 
     def _refused(self, response: httpx.Response, summary: str, missing: str) -> AdapterError:
         status = response.status_code

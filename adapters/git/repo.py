@@ -85,7 +85,7 @@ class GitRepoAdapter:
         self.config = config
         self.clones = {repo: clone_path(context.base_dir, path) for repo, path in config.repos.items()}
         self._envs = {repo: git_env(path) for repo, path in self.clones.items()}
-        self._cache: OrderedDict[tuple[str, str, str], ChangeSet] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str, tuple[str, ...]], ChangeSet] = OrderedDict()
         self._states: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopState] = weakref.WeakKeyDictionary()
 
     def __repr__(self) -> str:
@@ -98,13 +98,14 @@ class GitRepoAdapter:
     async def check(self) -> str:
         """Every clone exists and is a git repository; answer each one's HEAD commit."""
         results = await asyncio.gather(*(self._head(repo) for repo in self.clones), return_exceptions=True)
+        heads = [r for r in results if isinstance(r, str)]
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:
             first = errors[0]
             if len(errors) == 1 or not isinstance(first, AdapterError):
                 raise first
             raise type(first)("; ".join(str(getattr(e, "message", e)) for e in errors), adapter=self.name)
-        return "; ".join(f"{repo}: {self.clones[repo]} at {sha[:12]}" for repo, sha in zip(self.clones, results))
+        return "; ".join(f"{repo}: {self.clones[repo]} at {sha[:12]}" for repo, sha in zip(self.clones, heads))
 
     async def _head(self, repo: str) -> str:
         existing_clone(repo, self.clones[repo], self.name)
@@ -113,6 +114,8 @@ class GitRepoAdapter:
 
     async def codeowners(self, repo: str) -> str | None:
         """The clone's CODEOWNERS at HEAD, from the first place GitHub looks that has one, or None."""
+        if repo not in self.clones:
+            return None
         existing_clone(repo, self.clones[repo], self.name)
         for path in CODEOWNERS_PATHS:
             code, out, _ = await self._run(repo, ["show", f"HEAD:{path}"])

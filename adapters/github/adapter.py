@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import json
 import logging
 import re
@@ -186,15 +187,20 @@ class GitHubAdapter:
     async def codeowners(self, repo: str) -> str | None:
         """The repo's CODEOWNERS from the contents API (GitHub's own lookup order), or None."""
         entry = next((e for e in self.config.repos if e.repo.lower() == repo.lower()), None)
-        for path in CODEOWNERS_PATHS if entry else ():
+        if entry is None:
+            return None
+        for path in CODEOWNERS_PATHS:
+            api_path = f"/repos/{entry.repo}/contents/{path}"
+            summary = f"GET {api_path}"
             try:
-                body, _ = await self._get(
-                    f"/repos/{entry.repo}/contents/{path}", f"GET {path}", None, need="contents", repo=entry.repo
-                )
+                body, _ = await self._get(api_path, summary, None, need="contents", repo=entry.repo)
             except NotFoundError:
                 continue
             if isinstance(body, dict) and body.get("encoding") == "base64":
-                return base64.b64decode(str(body.get("content", ""))).decode(errors="replace")
+                try:
+                    return base64.b64decode(str(body.get("content", ""))).decode(errors="replace")
+                except binascii.Error as exc:
+                    raise self._bad_shape(summary, f"content is not base64: {exc}") from exc
         return None
 
     async def get_changes(self, repo: str, base: str, head: str, paths: tuple[str, ...] = ()) -> ChangeSet:
@@ -373,15 +379,16 @@ class GitHubAdapter:
         if not url.startswith(self.config.api_url + "/"):
             # A Link header pointing elsewhere must not receive the token.
             raise self._bad_shape(summary, f"a page link leaves {self.config.api_url}")
-        where = {"adapter": self.name, "request_summary": summary, "credentials": self._credentials}
+        creds = self._credentials
         response = await send(
-            self._http, "GET", url, timeout=self.config.timeout_s, params=params, passthrough=_OWN_STATUSES, **where
-        )
+            self._http, "GET", url, adapter=self.name, request_summary=summary, timeout=self.config.timeout_s,
+            params=params, credentials=creds, passthrough=_OWN_STATUSES,
+        )  # fmt: skip
         if response.status_code in _OWN_STATUSES:
             raise refused_error(
-                response, summary, need, repo, missing or f"repository {repo or '(none)'}", self.name, self._credentials
+                response, summary, need, repo, missing or f"repository {repo or '(none)'}", self.name, creds
             )
-        return decode_json(response, **where), response
+        return decode_json(response, adapter=self.name, request_summary=summary, credentials=creds), response
 
     def _bad_shape(self, summary: str, what: str) -> BadResponseError:
         return BadResponseError(
