@@ -356,7 +356,7 @@ def load_scenario(name_or_path: str | Path, base_dir: Path | None = None) -> Sce
     path = scenario_path(name_or_path, base_dir)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:  # a file that is not UTF-8 is not YAML either
         raise ConfigError(f"scenario {path}: not valid YAML: {exc}") from None
     try:
         scenario = Scenario.model_validate(raw)

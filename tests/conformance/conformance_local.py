@@ -210,8 +210,15 @@ REPLAY = Case(
             "unknown-scenario", lambda env: None, NotFoundError, methods=("__init__",), settings={"scenario": "nope"}
         ),
         Fault(
-            "scenario-not-a-file",
+            "scenario-not-yaml",
             _write("broken.yaml", "services: [\n"),
+            ConfigError,
+            methods=("__init__",),
+            settings={"scenario": "broken.yaml"},
+        ),
+        Fault(
+            "scenario-not-utf8",
+            _write("broken.yaml", b"\xff\xfe\x00garbage"),
             ConfigError,
             methods=("__init__",),
             settings={"scenario": "broken.yaml"},
