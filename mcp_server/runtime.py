@@ -170,7 +170,7 @@ def check_contract(name: str, adapter: Adapter) -> None:
                 f"adapters.{name}: declares unknown capability {capability!r}",
                 hint=f"Capabilities are: {', '.join(CAPABILITIES)} (docs/writing-adapters.md).",
             )
-        missing = missing_members(adapter, cast(Capability, capability))
+        missing = missing_members(adapter, capability)
         if missing:
             raise ConfigError(
                 f"adapters.{name}: declares {capability!r} but lacks {', '.join(missing)}",
