@@ -40,7 +40,7 @@ from mcp import Client  # noqa: E402
 from mcp.types import Tool  # noqa: E402
 
 from mcp_server.config import Config, WritesConfig  # noqa: E402
-from mcp_server.demo import demo_settings  # noqa: E402
+from mcp_server.embedded import demo_settings  # noqa: E402
 from mcp_server.server import create_server  # noqa: E402
 
 BUDGET_FILE = REPO / "benchmarks" / "tool_budget.json"

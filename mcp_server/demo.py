@@ -1,51 +1,30 @@
-"""The embedded default: a bundled fixture scenario, replayed with no network and no config file."""
+"""``firstfifteen demo``: the first fifteen minutes of an incident, run end to end on a bundled scenario.
+
+The demo always works on a throwaway incident record, never the responder's own. ``demo_report`` is
+the one entry the command line calls; the scenario's config comes from ``mcp_server.embedded``.
+"""
 
 from __future__ import annotations
 
-import os
+import json
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from mcp_server.comms.drafting import DraftSet, draft_for_incident, triage_facts
-from mcp_server.config import Config, parse_config
+from mcp_server.config import Config
 from mcp_server.deploys.correlate import incident_from_triage, rank_incident
 from mcp_server.deploys.models import Ranking, RollbackPlan
 from mcp_server.deploys.plan import plan_rollback
-from mcp_server.runtime import Progress, Runtime
+from mcp_server.runtime import Progress, Runtime, open_runtime
 from mcp_server.store.models import IncidentDraft, TimelineEvent
+from mcp_server.store.sqlite import SqliteIncidentStore
 from mcp_server.timeline.markdown import export_markdown
 from mcp_server.timeline.runs import ranking_entry, triage_entry
 from mcp_server.timeline.sync import sync_timeline
 from mcp_server.triage.engine import run_triage
 from mcp_server.triage.models import TriageResult
-
-DEFAULT_SCENARIO = "bad-deploy"
-SCENARIO_ENV = "FIRSTFIFTEEN_SCENARIO"
-
-
-def scenario_config(name: str) -> tuple[Config, str, datetime]:
-    """A config that replays scenario ``name``, the note to show with its results, and its 'now'."""
-    from adapters.replay.scenario import load_scenario  # the scenario module loads YAML fixtures; only needed here
-
-    scenario = load_scenario(name)
-    raw = {
-        "environment": f"demo:{scenario.name}",
-        "services": scenario.services_config(),
-        "adapters": {"replay": {"scenario": name}},
-        "deploys": {"environments": ["production"]},  # the scenarios' staging deploys are not candidates
-    }
-    config = parse_config(raw, base_dir=Path.cwd())
-    note = (
-        f"Demo data: bundled scenario '{scenario.name}' ({scenario.title}), replayed with no network; "
-        f"'now' is the scenario's moment. Set FIRSTFIFTEEN_CONFIG to triage your own systems."
-    )
-    return config, note, scenario.anchor
-
-
-def demo_settings() -> tuple[Config, str, datetime]:
-    """The default scenario's config (``FIRSTFIFTEEN_SCENARIO`` picks another)."""
-    return scenario_config(os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO)
 
 
 @dataclass
@@ -111,3 +90,22 @@ def render_demo(run: DemoRun) -> str:
     pages.append("\n".join(drafts) + "\n")
     pages.append(export_markdown(run.timeline, title="Timeline so far"))
     return "\n".join(pages)
+
+
+async def demo_report(
+    config: Config, progress: Progress, *, as_json: bool, data_note: str = "", reference: datetime | None = None
+) -> str:
+    """Run the demo on ``config`` with a throwaway incident record; the report as Markdown or JSON."""
+    with tempfile.TemporaryDirectory(prefix="firstfifteen-demo-") as scratch:
+        async with open_runtime(config, data_note=data_note, reference=reference) as runtime:
+            runtime.use_store(SqliteIncidentStore(Path(scratch) / "demo.sqlite3"))
+            run = await run_demo(runtime, progress)
+    return demo_json(run) if as_json else render_demo(run)
+
+
+def demo_json(run: DemoRun) -> str:
+    """The demo's typed results as one JSON document."""
+    parts = {"triage": run.triage, "deploy_ranking": run.ranking, "rollback_plan": run.plan, "drafts": run.drafts}
+    body: dict[str, object] = {k: v.model_dump(mode="json") if v else None for k, v in parts.items()}
+    body["timeline"] = [e.model_dump(mode="json") for e in run.timeline]
+    return json.dumps(body, indent=2)

@@ -86,7 +86,7 @@ def instructions(config: Config, built: list[tuple[Category, ToolSet]]) -> str:
 def create_server(config: Config | None = None, *, data_note: str = "", reference: datetime | None = None) -> MCPServer:
     """Build the server for ``config``, or for the embedded demo default when ``config`` is None."""
     if config is None:
-        from mcp_server.demo import demo_settings
+        from mcp_server.embedded import demo_settings
 
         config, data_note, reference = demo_settings()
     chosen = config

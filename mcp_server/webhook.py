@@ -38,7 +38,6 @@ from adapters.errors import AdapterError
 from mcp_server.store.models import InboxAlertIn
 from mcp_server.timeline.alerts import fingerprint_of
 
-TOKEN_ENV = "FIRSTFIFTEEN_WEBHOOK_TOKEN"
 MAX_BODY_BYTES = 5 * 1024 * 1024
 PATHS = ("/", "/alerts")
 
@@ -151,14 +150,6 @@ def webhook_app(store: Any, *, token: str | None = None) -> Starlette:
     routes = [Route(path, receive, methods=["POST"]) for path in PATHS]
     routes.append(Route("/healthz", healthz, methods=["GET"]))
     return Starlette(routes=routes)
-
-
-def parse_listen(value: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::1]:9095`` for IPv6) as a host and a port; ValueError if it is not one."""
-    host, sep, port = value.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--listen must be HOST:PORT such as 127.0.0.1:9095, got {value!r}")
-    return host.strip("[]"), int(port)
 
 
 def serve_webhook(store: Any, host: str, port: int, *, token: str | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import anyio
@@ -14,8 +13,8 @@ from pydantic import BaseModel, Field
 from adapters.models import ComponentStatus, Model, UtcDatetime
 from mcp_server.comms.drafting import DraftSet, draft_for_incident
 from mcp_server.comms.posting import WRITE_KEY, Channel, PostOutcome, Via, check_token, post_draft, writes_on
+from mcp_server.comms.schedule import due_updates
 from mcp_server.runtime import Runtime
-from mcp_server.store.models import Draft
 from mcp_server.tools.common import AnyFunc, ToolSet, read_only_tool, record_tool, runtime_of, tool_errors
 from mcp_server.triage.engine import run_triage
 
@@ -170,28 +169,6 @@ async def comms_schedule(ctx: Context[Runtime], incident_id: IncidentId) -> Sche
     return Schedule(
         incident_id=incident_id, now=now, audiences=due_updates(drafts, runtime.config.comms.update_every_minutes, now)
     )
-
-
-def due_updates(drafts: list[Draft], every: dict[str, int], now: datetime) -> dict[str, dict[str, str | bool | None]]:
-    """Per audience: the last post, the next due time, and whether it is overdue."""
-    plan: dict[str, dict[str, str | bool | None]] = {}
-    for audience, minutes in every.items():
-        posts = [d.posted_at for d in drafts if d.audience == audience and d.posted_at is not None]
-        last = max(posts) if posts else None
-        due = (last + timedelta(minutes=minutes)) if last else None
-        plan[audience] = {
-            "last_posted_at": last.isoformat().replace("+00:00", "Z") if last else None,
-            "next_due_at": due.isoformat().replace("+00:00", "Z") if due else None,
-            "overdue": bool(due and due < now),
-            "reminder": (
-                f"{audience.replace('_', ' ')} update overdue since {due:%H:%M} UTC"
-                if due and due < now
-                else f"next {audience.replace('_', ' ')} update by {due:%H:%M} UTC"
-                if due
-                else f"no {audience.replace('_', ' ')} update posted yet"
-            ),
-        }
-    return plan
 
 
 POSTING: tuple[tuple[Channel, AnyFunc, str], ...] = (

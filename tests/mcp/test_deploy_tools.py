@@ -6,7 +6,7 @@ import pytest
 from mcp import Client
 
 from adapters.replay.scenario import load_scenario
-from mcp_server.demo import DEFAULT_SCENARIO
+from mcp_server.embedded import DEFAULT_SCENARIO
 from mcp_server.server import create_server
 
 pytestmark = pytest.mark.anyio

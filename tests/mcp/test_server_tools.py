@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from mcp_server.config import WritesConfig
-from mcp_server.demo import demo_settings
+from mcp_server.embedded import demo_settings
 from mcp_server.server import CATEGORIES, build_tools, create_server
 from mcp_server.tools.schema import lean_input, lean_output
 

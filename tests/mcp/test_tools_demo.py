@@ -7,7 +7,7 @@ from mcp import Client
 
 from adapters.replay.scenario import load_scenario
 from mcp_server.config import WritesConfig
-from mcp_server.demo import DEFAULT_SCENARIO, demo_settings
+from mcp_server.embedded import DEFAULT_SCENARIO, demo_settings
 from mcp_server.server import create_server
 
 pytestmark = pytest.mark.anyio

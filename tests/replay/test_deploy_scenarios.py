@@ -15,8 +15,8 @@ from datetime import datetime
 import pytest
 
 from adapters.replay.scenario import Scenario, list_scenarios, load_scenario
-from mcp_server.demo import scenario_config
 from mcp_server.deploys.correlate import correlate
+from mcp_server.embedded import scenario_config
 from mcp_server.runtime import open_runtime
 
 pytestmark = pytest.mark.anyio

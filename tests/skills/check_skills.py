@@ -228,7 +228,7 @@ async def server_tools() -> list[Tool]:
     from mcp import Client
 
     from mcp_server.config import WritesConfig
-    from mcp_server.demo import demo_settings
+    from mcp_server.embedded import demo_settings
     from mcp_server.server import create_server
 
     config, note, reference = demo_settings()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_server.demo import scenario_config
 from mcp_server.deploys.correlate import incident_from_triage, rank_incident
 from mcp_server.deploys.plan import plan_rollback
+from mcp_server.embedded import scenario_config
 from mcp_server.runtime import no_progress, open_runtime
 from mcp_server.timeline.runs import ranking_entry, rollback_plan_entry, triage_entry
 from mcp_server.triage.engine import run_triage

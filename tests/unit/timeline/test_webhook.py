@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from adapters.errors import UnavailableError
+from mcp_server.cli.timeline import parse_listen
 from mcp_server.store import IncidentStore
-from mcp_server.webhook import parse_listen, webhook_app
+from mcp_server.webhook import webhook_app
 
 pytestmark = pytest.mark.anyio
 T0 = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.errors import ConfigError
 from mcp_server.config import ServiceConfig, parse_config
-from mcp_server.demo import scenario_config
+from mcp_server.embedded import scenario_config
 from mcp_server.runtime import open_runtime
 from mcp_server.triage.engine import run_triage
 from mcp_server.triage.routing import route_health

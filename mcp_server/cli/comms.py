@@ -6,19 +6,18 @@ import argparse
 import asyncio
 
 from adapters.errors import QueryError
+from mcp_server.cli.common import AddParser, Handler, config_of
 from mcp_server.comms.drafting import DraftSet, draft_for_incident
-from mcp_server.comms.posting import PostOutcome, check_token, post_draft
+from mcp_server.comms.posting import CHANNELS, PostOutcome, check_token, post_draft
+from mcp_server.comms.schedule import AudiencePlan, due_updates
 from mcp_server.config import Config
 from mcp_server.runtime import open_runtime
-from mcp_server.tools.comms import due_updates
 from mcp_server.triage.engine import run_triage
 
-POSTABLE = ("status_page", "chat", "exec_email")
 
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(add: AddParser) -> dict[str, Handler]:
     """Add ``comms draft``, ``comms post`` and ``comms schedule``."""
-    comms = sub.add_parser("comms", help="draft, post and schedule incident communications")
+    comms = add("comms", help="draft, post and schedule incident communications")
     actions = comms.add_subparsers(dest="action", required=True)
     draft = actions.add_parser("draft", help="draft the status page, chat, executive email and support brief")
     draft.add_argument("incident", help="incident id, e.g. INC-3")
@@ -39,6 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     for parser in (draft, post, schedule):
         parser.add_argument("--config", default=None)
         parser.add_argument("--env", default=None)
+    return {"comms": lambda args: run_comms(config_of(args), args)}
 
 
 async def _draft(config: Config, args: argparse.Namespace) -> DraftSet:
@@ -53,14 +53,15 @@ async def _draft(config: Config, args: argparse.Namespace) -> DraftSet:
 async def _post(config: Config, args: argparse.Namespace) -> PostOutcome:
     async with open_runtime(config) as runtime:
         draft = runtime.store.get_draft(args.draft)
-        if draft.audience not in POSTABLE:
+        channel = next((c for c in CHANNELS if c == draft.audience), None)
+        if channel is None:
             raise QueryError(f"{draft.id} is a {draft.audience} draft: it is handed over, not posted")
         if draft.post is None:
             check_token(draft, args.token, args.confirmed_by)
-        return await post_draft(runtime, draft.id, draft.audience, args.confirmed_by, "token")  # type: ignore[arg-type]
+        return await post_draft(runtime, draft.id, channel, args.confirmed_by, "token")
 
 
-async def _schedule(config: Config, incident_id: str) -> dict:
+async def _schedule(config: Config, incident_id: str) -> dict[str, AudiencePlan]:
     async with open_runtime(config) as runtime:
         drafts = runtime.store.list_drafts(incident_id)
         return due_updates(drafts, config.comms.update_every_minutes, runtime.reference_time())
