@@ -31,7 +31,11 @@ def add_parsers(add: AddParser) -> dict[str, Handler]:
     draft.add_argument("--json", action="store_true")
     post = actions.add_parser("post", help="post one confirmed draft (status page, chat or executive email)")
     post.add_argument("draft", help="draft id, e.g. D-4")
-    post.add_argument("--token", required=True, help="the draft's confirmation token")
+    post.add_argument(
+        "--token",
+        required=True,
+        help="the draft's confirmation token, e.g. k7qm-4hx2-r9tc-wn3e (an older one starting with '-': --token=T)",
+    )
     post.add_argument("--confirmed-by", required=True, help="who approved it")
     schedule = actions.add_parser("schedule", help="when each audience is due its next update")
     schedule.add_argument("incident")

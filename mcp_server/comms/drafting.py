@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from pathlib import Path
 from typing import TypedDict
 
@@ -14,6 +12,7 @@ from adapters.models import ComponentStatus, Model, UtcDatetime
 from mcp_server.comms.facts import AUDIENCES, CUSTOMER_FACING, Audience, IncidentFacts, exec_email_due
 from mcp_server.comms.lint import Finding, check_customer_text, check_secrets
 from mcp_server.comms.render import render, template_environment
+from mcp_server.comms.tokens import new_token, token_hash
 from mcp_server.config import Config
 from mcp_server.runtime import Runtime
 from mcp_server.store.models import Draft, DraftIn, Incident
@@ -44,11 +43,6 @@ class DraftSet(Model):
     facts: IncidentFacts
     truncated: bool = False
     data_note: str = ""
-
-
-def token_hash(token: str) -> str:
-    """What the store keeps of a confirmation token (never the token itself)."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def component_status(verdict: ServiceVerdict) -> ComponentStatus:
@@ -124,7 +118,7 @@ def draft_all(
         findings = check_secrets(rendered.body)
         if audience in CUSTOMER_FACING:
             findings = _unique(findings + check_customer_text(rendered.public_text, internal, public, facts.eta_basis))
-        token = secrets.token_urlsafe(9)
+        token = new_token()
         tokens.append(token)
         drafts.append(
             DraftIn(

@@ -15,7 +15,7 @@ from pydantic import Field
 from adapters.base import Capability, ChatSink, EmailSink, StatusPageSink
 from adapters.errors import ConfigError, QueryError
 from adapters.models import EmailMessage, Model, PostResult, StatusUpdate
-from mcp_server.comms.drafting import token_hash
+from mcp_server.comms.tokens import token_matches
 from mcp_server.config import WritesConfig
 from mcp_server.runtime import Runtime
 from mcp_server.store.models import Draft, TimelineEntry
@@ -71,7 +71,7 @@ def check_postable(runtime: Runtime, draft: Draft, channel: Channel) -> None:
 
 def check_token(draft: Draft, token: str, confirmed_by: str) -> None:
     """A token confirmation needs the draft's own token and a person's name."""
-    if token_hash(token) != draft.token_hash:
+    if not token_matches(token, draft.token_hash):
         raise QueryError(
             f"the confirmation token does not match draft {draft.id}",
             hint="Use the confirmation_token returned with this very draft.",
