@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from adapters.errors import AdapterError, ConfigError
+from mcp_server import __version__
 from mcp_server.cli import comms, deploys, scenarios, serve, timeline, triage
 from mcp_server.cli.common import AddParser, Handler
 from mcp_server.clock import InvalidTimeError
@@ -29,6 +30,7 @@ GROUPS: tuple[Callable[[AddParser], dict[str, Handler]], ...] = (
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The whole command line and the handler of each command."""
     parser = argparse.ArgumentParser(prog="firstfifteen", description="The first fifteen minutes of an incident.")
+    parser.add_argument("--version", action="version", version=f"firstfifteen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Handler] = {}
     for add_group in GROUPS:

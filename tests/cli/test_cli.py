@@ -81,3 +81,25 @@ def test_scenarios_lists_the_bundled_ones(capsys):
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
     assert len(list_scenarios()) >= 3 and all(name in out for name in list_scenarios())
+
+
+def test_version_prints_the_package_version_and_exits_0(capsys):
+    from mcp_server import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"firstfifteen {__version__}\n"
+
+
+def test_version_from_the_console_script():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mcp_server import __version__
+
+    script = Path(sys.executable).with_name("firstfifteen")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "mcp_server.cli"]
+    done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"firstfifteen {__version__}\n", "")
