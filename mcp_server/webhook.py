@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from adapters.errors import AdapterError
+from adapters.errors import FirstfifteenError
 from mcp_server.store.models import InboxAlertIn
 from mcp_server.timeline.alerts import fingerprint_of
 
@@ -140,8 +140,8 @@ def webhook_app(store: Any, *, token: str | None = None) -> Starlette:
             return JSONResponse({"error": str(exc)}, status_code=400)
         try:
             new = await anyio.to_thread.run_sync(store.record_inbox_alerts, records)
-        except AdapterError as exc:
-            return JSONResponse({"error": f"the incident store refused the write: {exc.message}"}, status_code=503)
+        except FirstfifteenError as exc:  # the store's errors: locked, closed, a bad file; say what to do
+            return JSONResponse({"error": f"the incident store refused the write: {exc.describe()}"}, status_code=503)
         return JSONResponse({"received": len(records), "new": new})
 
     async def healthz(request: Request) -> JSONResponse:

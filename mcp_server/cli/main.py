@@ -9,12 +9,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from adapters.errors import AdapterError, ConfigError
+from adapters.errors import ConfigError, FirstfifteenError
 from mcp_server import __version__
 from mcp_server.cli import comms, deploys, scenarios, serve, timeline, triage
 from mcp_server.cli.common import AddParser, Handler
 from mcp_server.clock import InvalidTimeError
 from mcp_server.config import CONFIG_ENV
+from mcp_server.store.errors import StoreConfigError
 
 GROUPS: tuple[Callable[[AddParser], dict[str, Handler]], ...] = (
     scenarios.add_parsers,
@@ -49,12 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return handlers[args.command](args)
-    except ConfigError as exc:
+    except (ConfigError, StoreConfigError) as exc:
         print(f"firstfifteen: config error: {exc.describe()}", file=sys.stderr)
         return 2
     except InvalidTimeError as exc:
         print(f"firstfifteen: {exc.describe()}", file=sys.stderr)
         return 2
-    except AdapterError as exc:
+    except FirstfifteenError as exc:  # any other adapter or store failure: what failed and what to do next
         print(f"firstfifteen: {exc.describe()}", file=sys.stderr)
         return 1

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import platformdirs
 
-from adapters.errors import ConfigError
 from mcp_server.config import StoreConfig
 from mcp_server.store.base import IncidentStore
+from mcp_server.store.errors import StoreConfigError
 from mcp_server.store.models import (
     AUDIENCES,
     Audience,
@@ -89,9 +89,8 @@ def resolve_db_path(
     if not chosen:
         return default_db_path()
     if chosen == ":memory:":
-        raise ConfigError(
+        raise StoreConfigError(
             "store.path ':memory:' is not supported",
-            adapter="store",
             hint="Use a file path; each operation opens its own connection, so an in-memory database would be empty.",
         )
     path = Path(chosen).expanduser()
@@ -105,8 +104,7 @@ def open_store(config: StoreConfig, *, base_dir: Path | None = None) -> Incident
     backend = config.backend.strip().lower()
     if backend == "sqlite":
         return SqliteIncidentStore(resolve_db_path(config, base_dir=base_dir))
-    raise ConfigError(
+    raise StoreConfigError(
         f"store.backend {config.backend!r} is not supported",
-        adapter="store",
         hint=f"Use one of: {', '.join(BACKENDS)}.",
     )

@@ -4,9 +4,10 @@ The API is synchronous on purpose: the MCP tools call it from worker threads, an
 a PostgreSQL driver block anyway. Implementations must be safe to call from many threads at once
 and from several processes sharing one database.
 
-Errors: an unknown incident is ``adapters.errors.NotFoundError`` (its hint lists recent ids); a bad
-argument is ``QueryError``; a database that cannot be reached or stays locked is
-``UnavailableError``; a database written by a newer firstfifteen is ``ConfigError``.
+Errors are the store's own (``mcp_server/store/errors.py``): an unknown incident is
+``RecordNotFoundError`` (its hint lists recent ids); a bad argument is ``InvalidRecordError``; a
+database that cannot be reached or stays locked is ``StoreUnavailableError``; a database written by
+a newer firstfifteen is ``SchemaVersionError``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, runtime_checkable
 
-from adapters.errors import QueryError
 from adapters.models import PostResult, iso_utc
+from mcp_server.store.errors import InvalidRecordError
 from mcp_server.store.models import (
     STATUSES,
     Audience,
@@ -50,7 +51,7 @@ class IncidentStore(Protocol):
         ...
 
     def get_incident(self, incident_id: str) -> Incident:
-        """The incident, or NotFoundError whose hint lists the most recent ids."""
+        """The incident, or RecordNotFoundError whose hint lists the most recent ids."""
         ...
 
     def list_incidents(
@@ -118,7 +119,7 @@ class IncidentStore(Protocol):
         ...
 
     def get_draft(self, draft_id: str, incident_id: str | None = None) -> Draft:
-        """The draft, or NotFoundError whose hint lists recent drafts (of ``incident_id`` when given)."""
+        """The draft, or RecordNotFoundError whose hint lists recent drafts (of ``incident_id`` when given)."""
         ...
 
     def list_drafts(self, incident_id: str, audience: Audience | None = None) -> list[Draft]:
@@ -166,28 +167,28 @@ class IncidentStore(Protocol):
 def check_limit(limit: int, maximum: int) -> None:
     """Refuse a limit that is not an integer in 1..maximum."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
-        raise QueryError(f"limit must be an integer from 1 to {maximum}, got {limit!r}", adapter="store")
+        raise InvalidRecordError(f"limit must be an integer from 1 to {maximum}, got {limit!r}")
 
 
 def check_status(status: str) -> None:
     """Refuse a status outside open/mitigated/resolved."""
     if status not in STATUSES:
-        raise QueryError(f"unknown status {status!r}", adapter="store", hint=f"Use one of: {', '.join(STATUSES)}.")
+        raise InvalidRecordError(f"unknown status {status!r}", hint=f"Use one of: {', '.join(STATUSES)}.")
 
 
 def check_actor(actor: str) -> None:
     """Refuse an actor that does not name someone on one line."""
     if not isinstance(actor, str) or not actor.strip() or len(actor) > 200 or "\n" in actor or "\r" in actor:
-        raise QueryError(f"actor must name who acted (one line, 1-200 characters), got {actor!r}", adapter="store")
+        raise InvalidRecordError(f"actor must name who acted (one line, 1-200 characters), got {actor!r}")
 
 
 def check_window(start: datetime | None, end: datetime | None) -> None:
     """Refuse naive bounds and a start after the end."""
     for label, value in (("start", start), ("end", end)):
         if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
-            raise QueryError(f"{label} must be a timezone-aware datetime, got {value!r}", adapter="store")
+            raise InvalidRecordError(f"{label} must be a timezone-aware datetime, got {value!r}")
     if start is not None and end is not None and start > end:
-        raise QueryError(f"start {iso_utc(start)} is after end {iso_utc(end)}", adapter="store")
+        raise InvalidRecordError(f"start {iso_utc(start)} is after end {iso_utc(end)}")
 
 
 def filter_names(label: str, values: Iterable[str] | None) -> list[str]:
@@ -196,5 +197,5 @@ def filter_names(label: str, values: Iterable[str] | None) -> list[str]:
         return []
     names = [values] if isinstance(values, str) else list(values)
     if not all(isinstance(name, str) for name in names):
-        raise QueryError(f"{label} must be a list of names, got {names!r}", adapter="store")
+        raise InvalidRecordError(f"{label} must be a list of names, got {names!r}")
     return names

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from adapters.errors import ConfigError
 from adapters.models import utcnow
+from mcp_server.store.errors import MigrationError, SchemaVersionError
 
 
 @dataclass(frozen=True)
@@ -31,21 +31,6 @@ class Migration:
     version: int
     description: str
     sql: str
-
-
-class SchemaVersionError(ConfigError):
-    """The database was written by a newer firstfifteen than this one."""
-
-    default_hint = (
-        "Upgrade firstfifteen to the version that wrote this database, or point FIRSTFIFTEEN_DB "
-        "(or store.path) at another file; the database was not modified."
-    )
-
-
-class MigrationError(ConfigError):
-    """A schema step failed; the database stays at the previous version."""
-
-    default_hint = "Check that the file is writable and the disk not full, then start again."
 
 
 _V1_SQL = """
@@ -208,7 +193,6 @@ def refuse_newer(conn: sqlite3.Connection, where: str, steps: Sequence[Migration
         raise SchemaVersionError(
             f"incident database {where} has schema version {version}, but this firstfifteen knows "
             f"versions up to {known}",
-            adapter="store",
         )
     return version
 
@@ -278,6 +262,5 @@ def _apply(
             raise MigrationError(
                 f"schema step {step.version} ({step.description}) failed on {where}: {exc}; "
                 f"the database stays at version {step.version - 1}",
-                adapter="store",
             ) from exc
         raise

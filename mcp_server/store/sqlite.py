@@ -119,7 +119,7 @@ class SqliteIncidentStore(SqliteSync, SqliteDrafts):
             return _fetch_incident(conn, number)
 
     def get_incident(self, incident_id: str) -> Incident:
-        """The incident, or NotFoundError whose hint lists the most recent ids."""
+        """The incident, or RecordNotFoundError whose hint lists the most recent ids."""
         with self._read() as conn:
             return _fetch_incident(conn, _require(conn, incident_id))
 

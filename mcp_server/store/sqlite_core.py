@@ -17,9 +17,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from adapters.errors import ConfigError, NotFoundError, QueryError, UnavailableError
 from adapters.models import utcnow
 from mcp_server.store.base import RECENT_IDS_IN_HINT
+from mcp_server.store.errors import (
+    ConflictError,
+    RecordNotFoundError,
+    StoreConfigError,
+    StoreCorruptError,
+    StoreError,
+    StoreUnavailableError,
+)
 from mcp_server.store.migrations import MIGRATIONS, Migration, from_db_time, migrate, refuse_newer, to_db_time
 from mcp_server.store.models import TimelineEntry, TimelineEvent, format_incident_id, parse_incident_id
 
@@ -44,9 +51,8 @@ class SqliteBase:
         migrations: tuple[Migration, ...] = MIGRATIONS,
     ) -> None:
         if str(path).strip() in ("", ":memory:"):
-            raise ConfigError(
+            raise StoreConfigError(
                 f"incident store path {str(path)!r} is not a file path",
-                adapter="store",
                 hint="Use a file path: each operation opens its own connection, so ':memory:' would start empty.",
             )
         self.path = Path(path)
@@ -56,7 +62,7 @@ class SqliteBase:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create the directory of {self.path}: {exc}", adapter="store") from exc
+            raise StoreConfigError(f"cannot create the directory of {self.path}: {exc}") from exc
         self._initialise(migrations)
 
     def __repr__(self) -> str:
@@ -80,9 +86,8 @@ class SqliteBase:
             refuse_newer(conn, str(self.path), migrations)
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
-                raise ConfigError(
+                raise StoreConfigError(
                     f"{self.path}: SQLite could not switch to WAL journal mode (got {mode!r})",
-                    adapter="store",
                     hint="Put the incident database on a local disk; network file systems do not support WAL.",
                 )
             migrate(conn, str(self.path), migrations, self._now)
@@ -91,7 +96,7 @@ class SqliteBase:
     def _connection(self) -> Iterator[sqlite3.Connection]:
         """A fresh, configured connection in autocommit mode; SQLite errors become store errors."""
         if self._closed:
-            raise UnavailableError("the incident store is closed", adapter="store", hint="Open a new store.")
+            raise StoreUnavailableError("the incident store is closed", hint="Open a new store.")
         conn: sqlite3.Connection | None = None
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves instead of Python's implicit ones.
@@ -142,26 +147,24 @@ def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
-def translate(exc: sqlite3.Error, path: Path) -> Exception:
-    """A SQLite error as the project's error hierarchy, with advice."""
+def translate(exc: sqlite3.Error, path: Path) -> StoreError:
+    """A SQLite error as one of the store's errors, with advice."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return UnavailableError(
+        return StoreUnavailableError(
             f"incident database {path} stayed locked by another writer",
-            adapter="store",
             upstream=text,
             hint="Another process held the write lock longer than the busy timeout; retry in a moment.",
         )
     if isinstance(exc, sqlite3.IntegrityError):
-        return QueryError(f"the incident database refused the record: {text}", adapter="store", upstream=text)
+        return ConflictError(f"the incident database refused the record: {text}", upstream=text)
     if "not a database" in text or "malformed" in text:
-        return ConfigError(
+        return StoreCorruptError(
             f"{path} is not a usable incident database",
-            adapter="store",
             upstream=text,
             hint="Point FIRSTFIFTEEN_DB (or store.path) at another file; keep this one for inspection.",
         )
-    return UnavailableError(f"incident database {path}: {text}", adapter="store", upstream=text)
+    return StoreUnavailableError(f"incident database {path}: {text}", upstream=text)
 
 
 def read_keyed(
@@ -197,12 +200,12 @@ def write_keyed(
 
 
 def require_incident(conn: sqlite3.Connection, incident_id: str) -> int:
-    """The incident's number, or NotFoundError listing the most recent ids."""
+    """The incident's number, or RecordNotFoundError listing the most recent ids."""
     number = parse_incident_id(incident_id)
     if number is not None and conn.execute("SELECT 1 FROM incidents WHERE number = ?", (number,)).fetchone():
         return number
     shape = "" if number is not None else " (ids look like INC-7)"
-    raise NotFoundError(f"no incident {incident_id!r}{shape}", adapter="store", hint=_recent_ids_hint(conn))
+    raise RecordNotFoundError(f"no incident {incident_id!r}{shape}", hint=_recent_ids_hint(conn))
 
 
 def _recent_ids_hint(conn: sqlite3.Connection) -> str:

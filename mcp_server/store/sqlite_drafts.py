@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from adapters.errors import NotFoundError, QueryError
 from adapters.models import PostResult
 from mcp_server.store.base import RECENT_IDS_IN_HINT, check_actor
+from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
 from mcp_server.store.migrations import to_db_time
 from mcp_server.store.models import (
     AUDIENCES,
@@ -66,7 +66,7 @@ class SqliteDrafts(SqliteBase):
             return _fetch(conn, int(cursor.lastrowid or 0))
 
     def get_draft(self, draft_id: str, incident_id: str | None = None) -> Draft:
-        """The draft; unknown (or of another incident, when ``incident_id`` is given): NotFoundError, recent ids."""
+        """The draft; unknown (or of another incident, when ``incident_id`` is given): RecordNotFoundError."""
         with self._read() as conn:
             number = _require_draft(conn, draft_id, incident_id)
             return _fetch(conn, number)
@@ -74,9 +74,7 @@ class SqliteDrafts(SqliteBase):
     def list_drafts(self, incident_id: str, audience: Audience | None = None) -> list[Draft]:
         """The incident's drafts, oldest first, optionally of one audience."""
         if audience is not None and audience not in AUDIENCES:
-            raise QueryError(
-                f"unknown audience {audience!r}", adapter="store", hint=f"Use one of: {', '.join(AUDIENCES)}."
-            )
+            raise InvalidRecordError(f"unknown audience {audience!r}", hint=f"Use one of: {', '.join(AUDIENCES)}.")
         where, params = (" AND audience = ?", [audience]) if audience else ("", [])
         with self._read() as conn:
             number = require_incident(conn, incident_id)
@@ -99,15 +97,14 @@ class SqliteDrafts(SqliteBase):
             return cursor.rowcount == 1
 
     def complete_post(self, draft_id: str, result: PostResult) -> Draft:
-        """Record where the draft was posted; QueryError if it was already recorded as posted."""
+        """Record where the draft was posted; ConflictError if it was already recorded as posted."""
         now = self._now()
         with self._write() as conn:
             number = _require_draft(conn, draft_id)
             current = _fetch(conn, number)
             if current.post is not None:
-                raise QueryError(
+                raise ConflictError(
                     f"draft {current.id} was already posted to {current.post.target} ({current.post.remote_id})",
-                    adapter="store",
                     hint="A draft is posted once; save a new draft for a further update.",
                 )
             conn.execute(
@@ -134,7 +131,7 @@ class SqliteDrafts(SqliteBase):
         """Remember (or replace) the outside system's id for this incident at ``target``."""
         for label, value in (("target", target), ("remote_id", remote_id)):
             if not isinstance(value, str) or not value.strip() or len(value) > 500 or "\n" in value:
-                raise QueryError(f"{label} must be one line of 1-500 characters, got {value!r}", adapter="store")
+                raise InvalidRecordError(f"{label} must be one line of 1-500 characters, got {value!r}")
         now = self._now()
         with self._write() as conn:
             number = require_incident(conn, incident_id)
@@ -142,7 +139,7 @@ class SqliteDrafts(SqliteBase):
 
 
 def _require_draft(conn: sqlite3.Connection, draft_id: str, incident_id: str | None = None) -> int:
-    """The draft's number, or NotFoundError whose hint lists recent drafts (of the incident, if given)."""
+    """The draft's number, or RecordNotFoundError whose hint lists recent drafts (of the incident, if given)."""
     incident = require_incident(conn, incident_id) if incident_id is not None else None
     number = parse_draft_id(draft_id)
     if number is not None:
@@ -151,7 +148,7 @@ def _require_draft(conn: sqlite3.Connection, draft_id: str, incident_id: str | N
             return number
     shape = "" if number is not None else " (draft ids look like D-3)"
     of = f" of {format_incident_id(incident)}" if incident is not None else ""
-    raise NotFoundError(f"no draft {draft_id!r}{of}{shape}", adapter="store", hint=_recent_drafts_hint(conn, incident))
+    raise RecordNotFoundError(f"no draft {draft_id!r}{of}{shape}", hint=_recent_drafts_hint(conn, incident))
 
 
 def _recent_drafts_hint(conn: sqlite3.Connection, incident: int | None) -> str:

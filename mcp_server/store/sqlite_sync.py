@@ -18,8 +18,8 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from adapters.errors import NotFoundError, QueryError
 from mcp_server.store.base import MAX_TIMELINE_LIMIT, check_limit, check_window
+from mcp_server.store.errors import InvalidRecordError, RecordNotFoundError
 from mcp_server.store.migrations import from_db_time, to_db_time
 from mcp_server.store.models import (
     EventRevision,
@@ -64,7 +64,7 @@ class SqliteSync(SqliteBase):
         comes back is un-flagged the same way.
         """
         if entry.source_id is None:
-            raise QueryError("upsert_event needs a source_id to recognise the event", adapter="store")
+            raise InvalidRecordError("upsert_event needs a source_id to recognise the event")
         now = self._now()
         when = _aware(changed_at, "changed_at") or now
         with self._write() as conn:
@@ -109,14 +109,12 @@ class SqliteSync(SqliteBase):
             return True
 
     def get_revisions(self, event_id: int) -> list[EventRevision]:
-        """Earlier versions of one event, oldest first; NotFoundError for an unknown event."""
+        """Earlier versions of one event, oldest first; RecordNotFoundError for an unknown event."""
         if isinstance(event_id, bool) or not isinstance(event_id, int):
-            raise QueryError(f"event_id must be an integer, got {event_id!r}", adapter="store")
+            raise InvalidRecordError(f"event_id must be an integer, got {event_id!r}")
         with self._read() as conn:
             if conn.execute("SELECT 1 FROM timeline_events WHERE id = ?", (event_id,)).fetchone() is None:
-                raise NotFoundError(
-                    f"no timeline event {event_id}", adapter="store", hint="Event ids come from get_timeline."
-                )
+                raise RecordNotFoundError(f"no timeline event {event_id}", hint="Event ids come from get_timeline.")
             rows = conn.execute(
                 f"SELECT {_REVISION_COLUMNS} FROM event_revisions WHERE event_id = ? ORDER BY id", (event_id,)
             ).fetchall()
@@ -130,11 +128,9 @@ class SqliteSync(SqliteBase):
     def set_cursor(self, incident_id: str, source: str, cursor: str) -> None:
         """Remember ``cursor`` (opaque to the store: one line, 1-1000 characters) for (incident, source)."""
         if not isinstance(cursor, str) or not cursor or len(cursor) > MAX_CURSOR_LENGTH or "\n" in cursor:
-            raise QueryError(
-                f"cursor must be one line of 1-{MAX_CURSOR_LENGTH} characters, got {cursor!r}", adapter="store"
-            )
+            raise InvalidRecordError(f"cursor must be one line of 1-{MAX_CURSOR_LENGTH} characters, got {cursor!r}")
         if not isinstance(source, str) or not source.strip():
-            raise QueryError(f"source must name the source, got {source!r}", adapter="store")
+            raise InvalidRecordError(f"source must name the source, got {source!r}")
         now = self._now()
         with self._write() as conn:
             number = require_incident(conn, incident_id)
@@ -183,7 +179,7 @@ class SqliteSync(SqliteBase):
 
 def _aware(value: datetime | None, label: str) -> datetime | None:
     if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
-        raise QueryError(f"{label} must be a timezone-aware datetime, got {value!r}", adapter="store")
+        raise InvalidRecordError(f"{label} must be a timezone-aware datetime, got {value!r}")
     return value
 
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import anyio
 
 from adapters.base import AlertSource, ChatSource, DeploySource
-from adapters.errors import AdapterError
+from adapters.errors import FirstfifteenError
 from adapters.models import ChatMessage, TimeWindow
 from mcp_server.runtime import Runtime
 from mcp_server.store import IncidentStore
@@ -42,7 +42,8 @@ SOURCE_DEADLINE_S = 30.0
 INBOX_SOURCE = "webhook"
 T = TypeVar("T")
 Pending = list[tuple[TimelineEntry, datetime | None]]  # an entry and when it last changed at its source
-_FAILURES = (AdapterError, TimeoutError, ValueError)  # ValueError: a record the timeline refuses
+# A source's failure (an adapter's error, or the store's while writing its events) ends that source only.
+_FAILURES = (FirstfifteenError, TimeoutError, ValueError)  # ValueError: a record the timeline refuses
 
 
 async def sync_timeline(runtime: Runtime, incident_id: str) -> SyncResult:
@@ -87,7 +88,7 @@ def write_entries(
 
 
 def _failed(base: dict[str, Any], tally: Tally, exc: BaseException, **extra: Any) -> SourceSync:
-    if isinstance(exc, AdapterError):
+    if isinstance(exc, FirstfifteenError):
         detail = exc.describe()
     elif isinstance(exc, TimeoutError):
         detail = f"no answer within {SOURCE_DEADLINE_S:g}s; sync again later"

@@ -16,7 +16,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from adapters.errors import AdapterError
+from adapters.errors import FirstfifteenError
 from adapters.models import TimeWindow
 from mcp_server.clock import parse_duration, parse_time, resolve_window
 from mcp_server.config import Config
@@ -95,10 +95,11 @@ def runtime_of(ctx: Context[Runtime]) -> Runtime:
 
 @contextmanager
 def tool_errors(action: str) -> Iterator[None]:
-    """Turn adapter and validation errors into a ToolError the model can act on."""
+    """Turn firstfifteen's errors (adapters, config, store) and validation errors into a ToolError the
+    model can act on: what failed and the next step, never a traceback."""
     try:
         yield
-    except AdapterError as exc:
+    except FirstfifteenError as exc:
         raise ToolError(f"{action} failed: {exc.describe()}") from exc
     except ValueError as exc:  # pydantic validation of arguments built inside the tool
         raise ToolError(f"{action} failed: {exc}. Fix the argument and call again.") from exc

@@ -7,7 +7,6 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from adapters.errors import ConfigError
 from mcp_server.config import StoreConfig
 from mcp_server.store import (
     DB_ENV,
@@ -17,6 +16,7 @@ from mcp_server.store import (
     open_store,
     resolve_db_path,
 )
+from mcp_server.store.errors import StoreConfigError
 from mcp_server.store.models import IncidentDraft
 
 
@@ -83,18 +83,18 @@ def test_blank_env_falls_through_to_config(tmp_path: Path) -> None:
 
 
 def test_memory_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(ConfigError, match=":memory:") as exc_info:
+    with pytest.raises(StoreConfigError, match=":memory:") as exc_info:
         open_store(StoreConfig(path=":memory:"))
     assert "file path" in exc_info.value.hint
     monkeypatch.setenv(DB_ENV, ":memory:")
-    with pytest.raises(ConfigError, match=":memory:"):
+    with pytest.raises(StoreConfigError, match=":memory:"):
         open_store(StoreConfig())
-    with pytest.raises(ConfigError, match="not a file path"):
+    with pytest.raises(StoreConfigError, match="not a file path"):
         SqliteIncidentStore(":memory:")
 
 
 def test_unknown_backend_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="'postgres' is not supported") as exc_info:
+    with pytest.raises(StoreConfigError, match="'postgres' is not supported") as exc_info:
         open_store(StoreConfig(backend="postgres", path=str(tmp_path / "x.sqlite3")))
     assert "sqlite" in exc_info.value.hint
     assert not (tmp_path / "x.sqlite3").exists()
@@ -108,5 +108,5 @@ def test_backend_name_is_case_insensitive(tmp_path: Path) -> None:
 def test_unwritable_parent_is_a_config_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
-    with pytest.raises(ConfigError, match="cannot create the directory"):
+    with pytest.raises(StoreConfigError, match="cannot create the directory"):
         SqliteIncidentStore(blocker / "sub" / "incidents.sqlite3")

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.errors import ConfigError
+from mcp_server.store.errors import MigrationError, SchemaVersionError, StoreConfigError, StoreCorruptError, StoreError
 from mcp_server.store.migrations import (
     MIGRATIONS,
     Migration,
-    MigrationError,
-    SchemaVersionError,
     check_steps,
     latest_version,
     migrate,
@@ -114,7 +112,7 @@ def test_newer_database_is_refused_and_not_touched(db_path: Path) -> None:
     with pytest.raises(SchemaVersionError) as exc_info:
         SqliteIncidentStore(db_path)
     error = exc_info.value
-    assert isinstance(error, ConfigError)
+    assert isinstance(error, StoreConfigError) and isinstance(error, StoreError)
     assert f"schema version {latest_version() + 1}" in error.message
     assert "Upgrade firstfifteen" in error.hint
     assert db_path.read_bytes() == before  # not even switched to WAL
@@ -133,7 +131,7 @@ def test_newer_version_found_under_the_lock_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_bytes(b"these are my incident notes, not a database" * 100)
-    with pytest.raises(ConfigError, match="not a usable incident database"):
+    with pytest.raises(StoreCorruptError, match="not a usable incident database"):
         SqliteIncidentStore(junk)
     assert junk.read_bytes().startswith(b"these are my incident notes")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.errors import NotFoundError, QueryError, UnavailableError
 from mcp_server.store import IncidentStore
 from mcp_server.store import sqlite as sqlite_module
+from mcp_server.store.errors import InvalidRecordError, RecordNotFoundError, StoreUnavailableError
 from mcp_server.store.models import IncidentDraft, TimelineEntry
 from mcp_server.store.sqlite import SqliteIncidentStore
 
@@ -95,7 +95,7 @@ def test_get_incident_accepts_human_forms(store: SqliteIncidentStore) -> None:
 def test_unknown_incident_hint_lists_recent_ids(store: SqliteIncidentStore) -> None:
     for n in range(12):
         store.declare_incident(draft(f"incident {n}"))
-    with pytest.raises(NotFoundError) as exc_info:
+    with pytest.raises(RecordNotFoundError) as exc_info:
         store.get_incident("INC-99")
     error = exc_info.value
     assert "INC-99" in error.message
@@ -105,14 +105,14 @@ def test_unknown_incident_hint_lists_recent_ids(store: SqliteIncidentStore) -> N
 
 
 def test_unknown_incident_in_empty_store_says_so(store: SqliteIncidentStore) -> None:
-    with pytest.raises(NotFoundError) as exc_info:
+    with pytest.raises(RecordNotFoundError) as exc_info:
         store.get_incident("INC-1")
     assert "No incidents are recorded yet" in exc_info.value.hint
 
 
 def test_malformed_id_is_not_found_with_the_id_shape(store: SqliteIncidentStore) -> None:
     store.declare_incident(draft())
-    with pytest.raises(NotFoundError, match="ids look like INC-7") as exc_info:
+    with pytest.raises(RecordNotFoundError, match="ids look like INC-7") as exc_info:
         store.get_incident("checkout")
     assert "INC-1" in exc_info.value.hint
 
@@ -127,7 +127,7 @@ def test_malformed_id_is_not_found_with_the_id_shape(store: SqliteIncidentStore)
 )
 def test_every_operation_refuses_unknown_incidents(store: SqliteIncidentStore, call) -> None:
     store.declare_incident(draft())
-    with pytest.raises(NotFoundError, match="INC-5"):
+    with pytest.raises(RecordNotFoundError, match="INC-5"):
         call(store)
 
 
@@ -156,12 +156,12 @@ def test_list_incidents_newest_first_with_status_filter_and_truncation(store: Sq
 
 @pytest.mark.parametrize("limit", [0, -1, 501, 2.5, True, "5"])
 def test_list_incidents_refuses_bad_limits(store: SqliteIncidentStore, limit: object) -> None:
-    with pytest.raises(QueryError, match="limit must be an integer from 1 to 500"):
+    with pytest.raises(InvalidRecordError, match="limit must be an integer from 1 to 500"):
         store.list_incidents(limit=limit)  # type: ignore[arg-type]
 
 
 def test_list_incidents_refuses_unknown_status(store: SqliteIncidentStore) -> None:
-    with pytest.raises(QueryError) as exc_info:
+    with pytest.raises(InvalidRecordError) as exc_info:
         store.list_incidents(status="closed")  # type: ignore[arg-type]
     assert "open, mitigated, resolved" in exc_info.value.hint
 
@@ -329,13 +329,13 @@ def test_timeline_truncation_keeps_the_earliest(store: SqliteIncidentStore, cloc
 
 def test_timeline_argument_errors(store: SqliteIncidentStore, clock) -> None:
     incident = store.declare_incident(draft())
-    with pytest.raises(QueryError, match="is after end"):
+    with pytest.raises(InvalidRecordError, match="is after end"):
         store.get_timeline(incident.id, start=clock.now, end=clock.now - timedelta(seconds=1))
-    with pytest.raises(QueryError, match="timezone-aware"):
+    with pytest.raises(InvalidRecordError, match="timezone-aware"):
         store.get_timeline(incident.id, start=datetime(2026, 3, 14, 3, 0))
-    with pytest.raises(QueryError, match="from 1 to 5000"):
+    with pytest.raises(InvalidRecordError, match="from 1 to 5000"):
         store.get_timeline(incident.id, limit=0)
-    with pytest.raises(QueryError, match="list of names"):
+    with pytest.raises(InvalidRecordError, match="list of names"):
         store.get_timeline(incident.id, kinds=[1])  # type: ignore[list-item]
 
 
@@ -378,7 +378,7 @@ def test_set_status_allows_reopening(store: SqliteIncidentStore) -> None:
 )
 def test_set_status_argument_errors(store: SqliteIncidentStore, status: str, actor: str, message: str) -> None:
     incident = store.declare_incident(draft())
-    with pytest.raises(QueryError, match=message):
+    with pytest.raises(InvalidRecordError, match=message):
         store.set_status(incident.id, status, actor)  # type: ignore[arg-type]
     assert store.get_incident(incident.id).status == "open"
 
@@ -387,7 +387,7 @@ def test_closed_store_refuses_calls(db_path: Path) -> None:
     store = SqliteIncidentStore(db_path)
     store.declare_incident(draft())
     store.close()
-    with pytest.raises(UnavailableError, match="closed"):
+    with pytest.raises(StoreUnavailableError, match="closed"):
         store.get_incident("INC-1")
     with SqliteIncidentStore(db_path) as reopened:
         assert reopened.get_incident("INC-1").title == "Checkout 500s"

@@ -11,9 +11,9 @@ import incident_store_workers as workers
 import pytest
 from pydantic import ValidationError
 
-from adapters.errors import NotFoundError, QueryError
 from adapters.models import PostResult
 from mcp_server.store import IncidentStore
+from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
 from mcp_server.store.models import DraftIn, IncidentDraft
 from mcp_server.store.sqlite import SqliteIncidentStore
 
@@ -78,7 +78,7 @@ def test_list_drafts_by_incident_and_audience(store: SqliteIncidentStore) -> Non
     assert [d.id for d in store.list_drafts(one)] == ["D-1", "D-3", "D-4"]
     assert [d.id for d in store.list_drafts(one, audience="chat")] == ["D-1", "D-4"]
     assert store.list_drafts(two, audience="support") == []
-    with pytest.raises(QueryError, match="unknown audience"):
+    with pytest.raises(InvalidRecordError, match="unknown audience"):
         store.list_drafts(one, audience="twitter")  # type: ignore[arg-type]
 
 
@@ -86,15 +86,15 @@ def test_unknown_draft_lists_recent_drafts_of_the_incident(store: SqliteIncident
     one, two = declare(store), declare(store, "other")
     store.save_draft(draft_in(one))
     store.save_draft(draft_in(two, "support"))
-    with pytest.raises(NotFoundError) as exc_info:
+    with pytest.raises(RecordNotFoundError) as exc_info:
         store.get_draft("D-9", incident_id=one)
     assert "D-1 (INC-1 chat)" in exc_info.value.hint and "D-2" not in exc_info.value.hint
-    with pytest.raises(NotFoundError, match="of INC-1"):
+    with pytest.raises(RecordNotFoundError, match="of INC-1"):
         store.get_draft("D-2", incident_id=one)  # exists, but belongs to another incident
-    with pytest.raises(NotFoundError) as exc_info:
+    with pytest.raises(RecordNotFoundError) as exc_info:
         store.get_draft("nonsense")
     assert "look like D-3" in exc_info.value.message and "D-2 (INC-2 support)" in exc_info.value.hint
-    with pytest.raises(NotFoundError, match="no incident"):
+    with pytest.raises(RecordNotFoundError, match="no incident"):
         store.save_draft(draft_in("INC-42"))
 
 
@@ -117,7 +117,7 @@ def test_claim_complete_and_release(store: SqliteIncidentStore) -> None:
     assert store.claim_post(draft.id, "carol") is False
     store.release_claim(draft.id)  # a posted draft stays posted
     assert store.get_draft(draft.id).post == result()
-    with pytest.raises(QueryError, match="already posted"):
+    with pytest.raises(ConflictError, match="already posted"):
         store.complete_post(draft.id, result("other"))
 
 
@@ -168,5 +168,5 @@ def test_remote_ids_are_per_incident_and_target(store: SqliteIncidentStore) -> N
     assert store.get_remote_id(one, "statuspage") == "p0xyz"
     assert store.get_remote_id(two, "statuspage") == "p0def"
     assert store.get_remote_id(one, "email") is None
-    with pytest.raises(QueryError, match="remote_id"):
+    with pytest.raises(InvalidRecordError, match="remote_id"):
         store.set_remote_id(one, "statuspage", "")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.errors import NotFoundError, QueryError
+from mcp_server.store.errors import InvalidRecordError, RecordNotFoundError
 from mcp_server.store.migrations import MIGRATIONS, schema_version
 from mcp_server.store.models import InboxAlertIn, IncidentDraft, TimelineEntry
 from mcp_server.store.sqlite import SqliteIncidentStore
@@ -66,7 +66,7 @@ def test_a_kind_or_details_change_updates_without_moving_edited_at(store: Sqlite
 
 
 def test_upsert_needs_a_source_id(store: SqliteIncidentStore) -> None:
-    with pytest.raises(QueryError, match="source_id"):
+    with pytest.raises(InvalidRecordError, match="source_id"):
         store.upsert_event(declare(store), message(source_id=None))
 
 
@@ -85,7 +85,7 @@ def test_mark_deleted_keeps_the_event_and_its_text(store: SqliteIncidentStore) -
 
 
 def test_get_revisions_of_an_unknown_event(store: SqliteIncidentStore) -> None:
-    with pytest.raises(NotFoundError, match="no timeline event 99"):
+    with pytest.raises(RecordNotFoundError, match="no timeline event 99"):
         store.get_revisions(99)
 
 
@@ -98,9 +98,9 @@ def test_cursors_per_incident_and_source(store: SqliteIncidentStore) -> None:
     assert store.get_cursor(one, "slack") == "1710385700.000200"
     assert store.get_cursor(two, "slack") == "1"
     assert store.get_cursor(one, "alertmanager") is None
-    with pytest.raises(QueryError, match="cursor"):
+    with pytest.raises(InvalidRecordError, match="cursor"):
         store.set_cursor(one, "slack", "")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(RecordNotFoundError):
         store.get_cursor("INC-9", "slack")
 
 

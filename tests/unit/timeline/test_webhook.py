@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from adapters.errors import UnavailableError
 from mcp_server.cli.timeline import parse_listen
 from mcp_server.store import IncidentStore
+from mcp_server.store.errors import StoreUnavailableError
 from mcp_server.webhook import webhook_app
 
 pytestmark = pytest.mark.anyio
@@ -113,12 +113,13 @@ async def test_the_bearer_token_is_required_when_set(store: IncidentStore) -> No
 async def test_a_store_that_cannot_write_is_a_503_so_alertmanager_retries() -> None:
     class Locked:
         def record_inbox_alerts(self, alerts: object) -> int:
-            raise UnavailableError("incident database stayed locked", adapter="store")
+            raise StoreUnavailableError("incident database stayed locked")
 
     transport = httpx.ASGITransport(app=webhook_app(Locked()))
     async with httpx.AsyncClient(transport=transport, base_url="http://receiver.test") as c:
         response = await c.post("/alerts", json=payload())
-    assert response.status_code == 503 and "locked" in response.json()["error"]
+    error = response.json()["error"]
+    assert response.status_code == 503 and "locked" in error and "next step: Retry in a moment" in error
 
 
 def test_parse_listen() -> None:
