@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal, Protocol
 
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -40,6 +41,14 @@ from mcp_server.timeline.alerts import fingerprint_of
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 PATHS = ("/", "/alerts")
+
+
+class InboxWriter(Protocol):
+    """What the receiver needs of the incident store: somewhere to keep the notifications."""
+
+    def record_inbox_alerts(self, alerts: Iterable[InboxAlertIn]) -> int:
+        """Store the notifications not seen before; how many were new."""
+        ...
 
 
 class WebhookAlert(BaseModel):
@@ -123,7 +132,7 @@ def _authorised(request: Request, token: str | None) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
-def webhook_app(store: Any, *, token: str | None = None) -> Starlette:
+def webhook_app(store: InboxWriter, *, token: str | None = None) -> Starlette:
     """The ASGI application: POST / or /alerts takes notifications into ``store``; GET /healthz answers ok."""
 
     async def receive(request: Request) -> JSONResponse:
@@ -152,7 +161,7 @@ def webhook_app(store: Any, *, token: str | None = None) -> Starlette:
     return Starlette(routes=routes)
 
 
-def serve_webhook(store: Any, host: str, port: int, *, token: str | None = None) -> None:
+def serve_webhook(store: InboxWriter, host: str, port: int, *, token: str | None = None) -> None:
     """Run the receiver with uvicorn until interrupted."""
     import uvicorn
 

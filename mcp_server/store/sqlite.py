@@ -34,6 +34,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from pydantic import JsonValue
+
 from adapters.models import iso_utc
 from mcp_server.store.base import (
     DEFAULT_INCIDENT_LIMIT,
@@ -87,7 +89,7 @@ class SqliteIncidentStore(SqliteSync, SqliteDrafts):
     def declare_incident(self, draft: IncidentDraft) -> Incident:
         """Create an incident with the next ``INC-<n>`` id and its ``declared`` event, atomically."""
         now = self._now()
-        details = {
+        details: dict[str, JsonValue] = {
             "severity": draft.severity,
             "suspected_service": draft.suspected_service,
             "started_at": iso_utc(draft.impact_started_at),

@@ -19,7 +19,7 @@ import sqlite3
 from adapters.models import PostResult
 from mcp_server.store.base import RECENT_IDS_IN_HINT, check_actor
 from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
-from mcp_server.store.migrations import to_db_time
+from mcp_server.store.migrations import from_db_time, to_db_time
 from mcp_server.store.models import (
     AUDIENCES,
     Audience,
@@ -183,7 +183,7 @@ def _draft(row: sqlite3.Row) -> Draft:
         facts=json.loads(row["facts"]),
         findings=json.loads(row["findings"]),
         token_hash=row["token_hash"],
-        created_at=optional_time(row["created_at"]),
+        created_at=from_db_time(row["created_at"]),  # NOT NULL in the schema
         created_by=row["created_by"],
         posted_at=optional_time(row["posted_at"]),
         post=PostResult.model_validate_json(row["post"]) if row["post"] else None,

@@ -66,7 +66,7 @@ class SqliteSync(SqliteBase):
         if entry.source_id is None:
             raise InvalidRecordError("upsert_event needs a source_id to recognise the event")
         now = self._now()
-        when = _aware(changed_at, "changed_at") or now
+        when = now if changed_at is None else _aware(changed_at, "changed_at")
         with self._write() as conn:
             number = require_incident(conn, incident_id)
             row = _find(conn, number, entry.source, entry.source_id)
@@ -177,17 +177,19 @@ class SqliteSync(SqliteBase):
         return [_inbox(row) for row in rows]
 
 
-def _aware(value: datetime | None, label: str) -> datetime | None:
-    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
+def _aware(value: datetime, label: str) -> datetime:
+    # Checked at run time too: callers outside the type checker may pass a naive datetime or a string.
+    if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidRecordError(f"{label} must be a timezone-aware datetime, got {value!r}")
     return value
 
 
 def _find(conn: sqlite3.Connection, number: int, source: str, source_id: str) -> sqlite3.Row | None:
-    return conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE incident = ? AND source = ? AND source_id = ?",
         (number, source, source_id),
     ).fetchone()
+    return row
 
 
 def _differs(row: sqlite3.Row, entry: TimelineEntry) -> bool:
