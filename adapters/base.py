@@ -148,8 +148,17 @@ class ChangeSource(Protocol):
         filters anyway, so a source that cannot narrow its answer simply ignores it.
         """
 
-    # Optional: ``async def codeowners(self, repo: str) -> str | None``, the repo's CODEOWNERS text,
-    # looked up where GitHub looks (.github/, the root, docs/). Sources without it are skipped.
+
+@runtime_checkable
+class CodeOwnersSource(Protocol):
+    """Optional extra of a change source: the repo's CODEOWNERS text.
+
+    Not a capability of its own (nothing declares it): the deploy ranking checks each change
+    source with ``isinstance`` and skips those without it, falling back to the services' path globs.
+    """
+
+    async def codeowners(self, repo: str) -> str | None:
+        """The CODEOWNERS text of ``repo``, looked up where GitHub looks (.github/, the root, docs/); None if absent."""
 
 
 CODEOWNERS_PATHS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")

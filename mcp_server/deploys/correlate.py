@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from adapters.base import ChangeSource, CodeOwnersSource
 from adapters.errors import AdapterError, NotFoundError
 from adapters.models import ChangeSet, Deploy, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
 from mcp_server.config import ServiceConfig
 from mcp_server.deploys.features import RankContext, optimistic_score, score_features
-from mcp_server.deploys.models import Feature, Ranking
+from mcp_server.deploys.models import Candidate, Feature, Ranking, Verdict
 from mcp_server.deploys.ownership import CodeOwnersRule, parse_codeowners, services_owning
 from mcp_server.deploys.rank import rank, split_candidates
 from mcp_server.deploys.summary import render_ranking
@@ -85,9 +86,9 @@ async def fetch_deploys(runtime: Runtime, window: TimeWindow) -> tuple[list[Depl
     return sorted(unique.values(), key=lambda d: d.started_at, reverse=True), collected.statuses
 
 
-def change_source_for(runtime: Runtime, repo: str) -> Any | None:
+def change_source_for(runtime: Runtime, repo: str) -> ChangeSource | None:
     """The first change source that knows ``repo``."""
-    return next((s for s in runtime.sources("changes") if repo and s.knows(repo)), None)
+    return next((s for s in runtime.change_sources() if repo and s.knows(repo)), None)
 
 
 async def fetch_changes(
@@ -160,11 +161,11 @@ async def fetch_codeowners(runtime: Runtime, repos: set[str]) -> dict[str, list[
 
     async def one(repo: str) -> tuple[str, list[CodeOwnersRule]]:
         source = change_source_for(runtime, repo)
-        reader = getattr(source, "codeowners", None)
-        if reader is None:
+        # None first: mypy cannot narrow ``ChangeSource | None`` to a Protocol intersection in one step.
+        if source is None or not isinstance(source, CodeOwnersSource):
             return repo, []
         try:
-            text = await asyncio.wait_for(reader(repo), runtime.config.triage.deadline_seconds)
+            text = await asyncio.wait_for(source.codeowners(repo), runtime.config.triage.deadline_seconds)
         except (TimeoutError, AdapterError):
             return repo, []  # ownership then falls back to the services' path globs
         return repo, parse_codeowners(text) if text else []
@@ -172,7 +173,7 @@ async def fetch_codeowners(runtime: Runtime, repos: set[str]) -> dict[str, list[
     return {repo: rules for repo, rules in await asyncio.gather(*(one(r) for r in sorted(repos))) if rules}
 
 
-def _why_no_changes(deploy: Deploy, source: Any | None) -> str:
+def _why_no_changes(deploy: Deploy, source: ChangeSource | None) -> str:
     if not (deploy.sha and deploy.previous_sha):
         return "the deploy source gave no previous and deployed commit"
     return f"no change source knows repo {deploy.repo!r}" if deploy.repo else "the deploy names no repo"
@@ -254,7 +255,8 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
     return result.model_copy(update={"summary_markdown": render_ranking(result)})
 
 
-def decide_verdict(ranked: list, incident: Incident, threshold: float) -> tuple[str, str]:  # noqa: ANN001
+def decide_verdict(ranked: Sequence[Candidate], incident: Incident, threshold: float) -> tuple[Verdict, str]:
+    """The verdict and its reason: no deploy when nothing is degraded, none ranked, or the best scores too low."""
     if incident.nothing_degraded and incident.onset_source != "given":
         return "no_deploy_implicated", "triage found nothing degraded, so no deploy can be tied to an incident"
     if not ranked:

@@ -26,10 +26,10 @@ from datetime import datetime
 
 from adapters.models import ChangeSet, Deploy
 from mcp_server.config import ServiceConfig
-from mcp_server.deploys.models import Feature
+from mcp_server.deploys.models import Feature, FeatureName
 from mcp_server.deploys.ownership import CodeOwnersRule, routes_touched, services_owning
 
-WEIGHTS = {
+WEIGHTS: dict[FeatureName, float] = {
     "service": 0.30,
     "upstream": 0.20,
     "routes": 0.20,
@@ -124,8 +124,8 @@ def total_score(features: Sequence[Feature], changes: ChangeSet | None) -> float
     return score * HARMLESS_FACTOR if changes is not None and _harmless(changes) else score
 
 
-def _feature(name: str, score: float, reason: str) -> Feature:
-    return Feature(name=name, score=round(max(0.0, min(1.0, score)), 4), weight=WEIGHTS[name], reason=reason)  # type: ignore[arg-type]
+def _feature(name: FeatureName, score: float, reason: str) -> Feature:
+    return Feature(name=name, score=round(max(0.0, min(1.0, score)), 4), weight=WEIGHTS[name], reason=reason)
 
 
 def _service(deploy: Deploy, changes: ChangeSet | None, ctx: RankContext) -> Feature:
@@ -133,9 +133,12 @@ def _service(deploy: Deploy, changes: ChangeSet | None, ctx: RankContext) -> Fea
         return _feature("service", 1.0, f"deploys {deploy.service}, a likely root of the incident")
     if deploy.service in ctx.affected:
         return _feature("service", 0.8, f"deploys {deploy.service}, which is degraded")
-    same_repo = _services_in_repo(changes, ctx) if changes else []
-    for changed in changes.files if changes else []:
-        owners = services_owning(changed.path, same_repo, ctx.codeowners.get(changes.repo, ())) & ctx.affected
+    if changes is None:
+        return _feature("service", 0.0, f"deploys {deploy.service}, which is not degraded")
+    same_repo = _services_in_repo(changes, ctx)
+    rules = ctx.codeowners.get(changes.repo, ())
+    for changed in changes.files:
+        owners = services_owning(changed.path, same_repo, rules) & ctx.affected
         if owners:
             return _feature("service", 0.9, f"{changed.path} belongs to degraded {', '.join(sorted(owners))}")
     return _feature("service", 0.0, f"deploys {deploy.service}, which is not degraded")

@@ -10,6 +10,7 @@ from adapters.models import ChangedFile, Deploy, Model, SourceStatus, TimeWindow
 
 FeatureName = Literal["service", "upstream", "routes", "change_kind", "timing", "status", "size"]
 Confidence = Literal["high", "medium", "low"]
+Verdict = Literal["deploy_implicated", "no_deploy_implicated"]
 
 
 class Feature(Model):
@@ -57,7 +58,7 @@ class Excluded(Model):
 class Ranking(Model):
     """Deploys ranked by how likely each caused the incident, or the verdict that none is implicated."""
 
-    verdict: Literal["deploy_implicated", "no_deploy_implicated"]
+    verdict: Verdict
     verdict_reason: str
     onset: UtcDatetime
     onset_source: str = Field(description="Where the onset came from: triage signal, or given")
@@ -131,4 +132,5 @@ __all__ = [
     "RollbackPlan",
     "VerificationQuery",
     "Risk",
+    "Verdict",
 ]

@@ -72,8 +72,8 @@ def rank(
     scored = []
     for deploy in candidates:
         change_set = changes.get(deploy.id)
-        reuse = change_set is None and change_free is not None and deploy.id in change_free
-        features = change_free[deploy.id] if reuse else score_features(deploy, change_set, ctx)  # type: ignore[index]
+        reused = change_free.get(deploy.id) if change_set is None and change_free is not None else None
+        features = reused if reused is not None else score_features(deploy, change_set, ctx)
         scored.append((total_score(features, change_set), deploy, features, change_set))
     scored.sort(key=lambda item: (-item[0], minutes_before_onset(item[1], ctx.onset) or 0.0, item[1].id))
     result = []
