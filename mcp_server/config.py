@@ -48,6 +48,9 @@ class ServiceConfig(_Strict):
     paths: list[str] = Field(default_factory=list, description="Globs of the repo paths it owns")
     routes: dict[str, list[str]] = Field(default_factory=dict, description="Route -> globs of the code serving it")
     deploy: DeployMethod = Field(default_factory=DeployMethod)
+    providers: list[str] = Field(
+        default_factory=list, description="Outside providers it calls, as provider events name them (e.g. GitHub)"
+    )
 
     @field_validator("name")
     @classmethod
@@ -124,6 +127,18 @@ class DeploysConfig(_Strict):
     max_change_sets: int = Field(
         default=50, ge=1, le=1000, description="Change sets fetched per ranking: those with the best possible score"
     )
+    provider_minutes: float = Field(
+        default=10, ge=0, le=120, description="A dependency's provider incident starting this close to the onset wins"
+    )
+    recurrence_days: int = Field(default=3, ge=1, le=14, description="Previous days checked at the same time of day")
+    recurrence_min_days: int = Field(default=2, ge=1, le=14, description="Degraded on this many of them: recurring")
+
+    @model_validator(mode="after")
+    def _recurrence_fits(self) -> DeploysConfig:
+        if self.recurrence_min_days > self.recurrence_days:
+            days, least = self.recurrence_days, self.recurrence_min_days
+            raise ValueError(f"recurrence_min_days ({least}) cannot exceed recurrence_days ({days})")
+        return self
 
 
 class WritesConfig(_Strict):

@@ -1,7 +1,9 @@
 """Deploy correlation end to end: the incident from triage, deploys from every source, change sets, the ranking.
 
 The onset is when the degraded signal first left its baseline (from triage), not when the page
-fired; a caller who knows better passes ``onset`` and ``services``.
+fired; a caller who knows better passes ``onset`` and ``services``. Before a deploy is blamed, the
+explanations of :mod:`mcp_server.deploys.alternatives` are weighed: a dependency's provider incident
+at the onset, or the same symptom at the same time on previous days.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from adapters.base import ChangeSource, CodeOwnersSource
@@ -17,50 +19,19 @@ from adapters.errors import AdapterError, NotFoundError
 from adapters.models import ChangeSet, Deploy, SourceStatus, TimeWindow
 from mcp_server.clock import align_to_minute
 from mcp_server.config import ServiceConfig
+from mcp_server.deploys.evidence import Alternatives, weigh_alternatives
 from mcp_server.deploys.features import RankContext, optimistic_score, score_features
-from mcp_server.deploys.models import Candidate, Feature, Ranking, Verdict
+from mcp_server.deploys.incident import Incident as Incident  # re-exported: callers import it from here
+from mcp_server.deploys.incident import incident_from_triage as incident_from_triage
+from mcp_server.deploys.models import Alternative, Candidate, Feature, Ranking, Verdict
 from mcp_server.deploys.ownership import CodeOwnersRule, parse_codeowners, services_owning
 from mcp_server.deploys.rank import rank, split_candidates
 from mcp_server.deploys.summary import render_ranking
 from mcp_server.runtime import Progress, Runtime, no_progress
 from mcp_server.triage.collect import collect, make_plan
 from mcp_server.triage.engine import run_triage
-from mcp_server.triage.models import TriageResult
 
 CHANGE_CONCURRENCY = 64  # bounded anyway by deploys.max_change_sets; the git adapter batches and caps its own processes
-
-
-@dataclass
-class Incident:
-    """What the ranking needs to know about the incident."""
-
-    onset: datetime
-    onset_source: str
-    affected: list[str]
-    roots: list[str]
-    failing_routes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    statuses: list[SourceStatus] = field(default_factory=list)
-    nothing_degraded: bool = False
-
-
-def incident_from_triage(result: TriageResult, services: list[str] | None, onset: datetime | None) -> Incident:
-    """Affected services, roots, failing routes and the onset, as triage measured them."""
-    wanted = set(services or [])
-    degraded = [v for v in result.services if v.status == "degraded" and (not wanted or v.service in wanted)]
-    roots = [v.service for v in degraded if v.role == "likely_root"] or [v.service for v in degraded]
-    onsets = [v.onset for v in degraded if v.onset is not None and v.service in roots]
-    onsets = onsets or [v.onset for v in degraded if v.onset is not None]
-    chosen = onset or (min(onsets) if onsets else result.window.start)
-    source = "given" if onset else ("triage signal" if onsets else "start of the triage window")
-    return Incident(
-        onset=chosen,
-        onset_source=source,
-        affected=[v.service for v in degraded] or sorted(wanted),
-        roots=roots or sorted(wanted),
-        failing_routes={v.service: tuple(r.route for r in v.failing_routes) for v in degraded if v.failing_routes},
-        statuses=list(result.sources),
-        nothing_degraded=not degraded,
-    )
 
 
 def choose_for_changes(
@@ -213,7 +184,9 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
     settings = runtime.config.deploys
     lookback = timedelta(hours=settings.lookback_hours)
     window = TimeWindow(start=incident.onset - lookback, end=max(at, incident.onset + timedelta(minutes=1)))
-    deploys, deploy_statuses = await fetch_deploys(runtime, window)
+    (deploys, deploy_statuses), (alternatives, alternative_statuses) = await asyncio.gather(
+        fetch_deploys(runtime, window), weigh_alternatives(runtime, incident)
+    )
     candidates, excluded = split_candidates(deploys, incident.onset, lookback, settings.environments)
     ctx = RankContext(
         onset=incident.onset,
@@ -233,10 +206,14 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         for d in skipped
     }
     shown = rank(candidates, changes, errors, ctx, limit=settings.max_candidates, change_free=change_free)
-    verdict, reason = decide_verdict(shown, incident, settings.threshold)
+    verdict, reason = decide_verdict(shown, incident, settings.threshold, alternatives)
+    better = alternatives.better if verdict == "no_deploy_implicated" and not incident.nothing_degraded else None
+    if better is not None:  # a better explanation leaves every deploy a low-confidence lead at most
+        shown = [c.model_copy(update={"confidence": "low"}) for c in shown]
     result = Ranking(
         verdict=verdict,
         verdict_reason=reason,
+        alternative=better,
         onset=incident.onset,
         onset_source=incident.onset_source,
         affected=incident.affected,
@@ -245,7 +222,7 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         candidates=shown,
         excluded=excluded,
         threshold=settings.threshold,
-        sources=incident.statuses + deploy_statuses + change_statuses,
+        sources=incident.statuses + deploy_statuses + change_statuses + alternative_statuses,
         truncated=len(candidates) > len(shown),
         hint=f"{len(candidates)} candidates; only the top {len(shown)} are listed"
         if len(candidates) > len(shown)
@@ -255,10 +232,23 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
     return result.model_copy(update={"summary_markdown": render_ranking(result)})
 
 
-def decide_verdict(ranked: Sequence[Candidate], incident: Incident, threshold: float) -> tuple[Verdict, str]:
-    """The verdict and its reason: no deploy when nothing is degraded, none ranked, or the best scores too low."""
+def decide_verdict(
+    ranked: Sequence[Candidate], incident: Incident, threshold: float, alternatives: Alternatives | None = None
+) -> tuple[Verdict, str]:
+    """The verdict and its reason: no deploy when nothing is degraded, something explains it better,
+    none ranked, or the best scores too low; a recurrence that could not be checked is said."""
     if incident.nothing_degraded and incident.onset_source != "given":
         return "no_deploy_implicated", "triage found nothing degraded, so no deploy can be tied to an incident"
+    better = alternatives.better if alternatives is not None else None
+    if better is not None:
+        return "no_deploy_implicated", f"better explained by {_explanation(better)}; {_lead(ranked)}"
+    verdict, reason = _by_score(ranked, threshold)
+    if alternatives is not None and alternatives.recurrence.state == "unknown":
+        reason += f"; whether it recurs at this time of day could not be checked ({alternatives.recurrence.detail})"
+    return verdict, reason
+
+
+def _by_score(ranked: Sequence[Candidate], threshold: float) -> tuple[Verdict, str]:
     if not ranked:
         return "no_deploy_implicated", "no deploy started before the onset within the lookback"
     top = ranked[0]
@@ -268,6 +258,18 @@ def decide_verdict(ranked: Sequence[Candidate], incident: Incident, threshold: f
         "deploy_implicated",
         f"{top.deploy.id} ({top.deploy.service}) scores {top.score:.2f}, {top.confidence} confidence",
     )
+
+
+def _explanation(better: Alternative) -> str:
+    kind = "an open provider incident" if better.kind == "provider_incident" else "a daily recurrence"
+    return f"{kind}: {better.reason}"
+
+
+def _lead(ranked: Sequence[Candidate]) -> str:
+    if not ranked:
+        return "no deploy started before the onset within the lookback"
+    top = ranked[0]
+    return f"the best deploy, {top.deploy.id} ({top.deploy.service}, {top.score:.2f}), is a low-confidence lead at most"
 
 
 async def find_deploy(runtime: Runtime, deploy_id: str, at: datetime) -> tuple[Deploy, list[Deploy]]:

@@ -55,11 +55,19 @@ class Excluded(Model):
     reason: str
 
 
+class Alternative(Model):
+    """What explains the incident better than any deploy: a dependency's provider incident, or a daily recurrence."""
+
+    kind: Literal["provider_incident", "daily_recurrence"]
+    reason: str
+
+
 class Ranking(Model):
     """Deploys ranked by how likely each caused the incident, or the verdict that none is implicated."""
 
     verdict: Verdict
     verdict_reason: str
+    alternative: Alternative | None = Field(default=None, description="Set when it explains the incident, not a deploy")
     onset: UtcDatetime
     onset_source: str = Field(description="Where the onset came from: triage signal, or given")
     affected: list[str]
@@ -122,6 +130,7 @@ class RollbackPlan(Model):
 
 
 __all__ = [
+    "Alternative",
     "Candidate",
     "ChangeSummary",
     "Confidence",
