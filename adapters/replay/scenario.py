@@ -103,7 +103,7 @@ def resolve_time(value: object, anchor: datetime) -> datetime:
 
 
 _TIME_FIELDS = {
-    "events": ("from", "to"),
+    "events": ("from", "to", "since"),
     "deploys": ("started", "finished"),
     "alerts": ("starts", "ends"),
     "provider_events": ("started", "resolved"),
@@ -215,6 +215,7 @@ class Scenario(Model):
                 repo=s.repo,
                 paths=list(s.paths),
                 routes={route: list(globs) for route, globs in s.route_paths.items()},
+                providers=list(s.providers),
                 **({"deploy": s.deploy} if s.deploy is not None else {}),
             )
             for s in self.services

@@ -68,6 +68,7 @@ class ScenarioService(Model):
         default_factory=dict, description="route -> globs of the code serving it (the config's routes)"
     )
     deploy: dict[str, Any] | None = Field(default=None, description="How it is deployed (the config's deploy)")
+    providers: list[str] = Field(default_factory=list, description="Outside providers it calls (the config's)")
 
     @field_validator("routes")
     @classmethod
@@ -96,16 +97,27 @@ class ScenarioEvent(Model):
     start: UtcDatetime = Field(alias="from")
     end: UtcDatetime = Field(alias="to")
     repeat: Literal["daily"] | None = Field(default=None, description="Recurs at the same UTC time every day")
+    since: UtcDatetime | None = Field(default=None, description="repeat only: no occurrence starts before this")
     error_ratio: float | None = Field(default=None, ge=0, le=1)
     error_routes: list[str] = Field(default_factory=list, description="Errors only on these routes")
     latency_factor: float = Field(default=1.0, gt=0)
     traffic_factor: float = Field(default=1.0, ge=0)
     health: Health | None = None
 
+    @model_validator(mode="after")
+    def _since_starts_a_repeat(self) -> ScenarioEvent:
+        if self.since is not None and self.repeat is None:
+            raise ValueError("since: only for an event with repeat: daily")
+        if self.since is not None and self.since > self.start:
+            raise ValueError("since: must be at or before 'from', the occurrence the event itself describes")
+        return self
+
     def active(self, moment: datetime) -> bool:
         """Whether the event is in force at ``moment`` (``from`` and ``to`` included)."""
         if self.repeat == "daily":
             shift = math.floor((moment - self.start) / timedelta(days=1))
+            if self.since is not None and self.start + timedelta(days=shift) < self.since:
+                return False  # that day's occurrence is before the job first ran
             moment = moment - timedelta(days=shift)
         return self.start <= moment <= self.end
 

@@ -91,14 +91,20 @@ class _Window:
     start: float
     end: float
     daily: bool
+    since: float | None = None  # daily only: occurrences starting earlier are off
 
     @classmethod
     def of(cls, event: ScenarioEvent) -> _Window:
-        return cls(event.start.timestamp(), event.end.timestamp(), event.repeat == "daily")
+        since = event.since.timestamp() if event.since is not None else None
+        return cls(event.start.timestamp(), event.end.timestamp(), event.repeat == "daily", since)
 
     def covers(self, seconds: float) -> bool:
+        # Same rule as ScenarioEvent.active, on floats: this runs for every series and minute.
         if self.daily:
-            seconds -= math.floor((seconds - self.start) / 86400.0) * 86400.0
+            shift = math.floor((seconds - self.start) / 86400.0) * 86400.0
+            if self.since is not None and self.start + shift < self.since:
+                return False
+            seconds -= shift
         return self.start <= seconds <= self.end
 
 

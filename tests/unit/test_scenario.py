@@ -173,6 +173,37 @@ def test_events_default_to_the_anchor_and_repeat_daily() -> None:
     assert not event.active(scenario.anchor - timedelta(days=3, minutes=90))
 
 
+def test_a_daily_event_since_a_day_runs_from_that_day_only() -> None:
+    daily = {"service": "api", "from": "-10m", "to": "+5m", "repeat": "daily", "since": "-2d11m", "error_ratio": 0.5}
+    scenario = Scenario.model_validate(tiny(events=[daily]))
+    event = scenario.events[0]
+    assert event.since == scenario.anchor - timedelta(days=2, minutes=11)
+    during = [scenario.anchor - timedelta(days=k, minutes=5) for k in range(4)]
+    assert [event.active(moment) for moment in during] == [True, True, True, False]
+    metrics = SyntheticMetrics(scenario)
+    errors = [metrics.increments("api", epoch_minute(moment))[1] for moment in during]  # /a, code 500
+    assert all(e > 0 for e in errors[:3]) and errors[3] < max(errors[:3]) / 5
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"since": "-2d"}, "only for an event with repeat: daily"),
+        ({"repeat": "daily", "since": "-5m"}, "must be at or before 'from'"),
+    ],
+)
+def test_since_is_refused_where_it_means_nothing(event: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Scenario.model_validate(tiny(events=[{"service": "api", "from": "-10m", **event}]))
+
+
+def test_services_pass_their_providers_to_the_config() -> None:
+    raw = tiny()
+    raw["services"][1] = {**raw["services"][1], "providers": ["cardpay"]}
+    config = parse_config({"services": Scenario.model_validate(raw).services_config()}, base_dir=Path.cwd())
+    assert config.service("api").providers == ["cardpay"] and config.service("web").providers == []
+
+
 def test_services_config_builds_a_valid_config() -> None:
     scenario = load_scenario("upstream-dependency")
     raw = {"services": scenario.services_config()}
