@@ -241,7 +241,7 @@ def decide_verdict(
         return "no_deploy_implicated", "triage found nothing degraded, so no deploy can be tied to an incident"
     better = alternatives.better if alternatives is not None else None
     if better is not None:
-        return "no_deploy_implicated", f"better explained by {_explanation(better)}; {_lead(ranked)}"
+        return "no_deploy_implicated", f"better explained by {_explanation(better)}; {_lead(ranked, threshold)}"
     verdict, reason = _by_score(ranked, threshold)
     if alternatives is not None and alternatives.recurrence.state == "unknown":
         reason += f"; whether it recurs at this time of day could not be checked ({alternatives.recurrence.detail})"
@@ -265,11 +265,14 @@ def _explanation(better: Alternative) -> str:
     return f"{kind}: {better.reason}"
 
 
-def _lead(ranked: Sequence[Candidate]) -> str:
+def _lead(ranked: Sequence[Candidate], threshold: float) -> str:
     if not ranked:
         return "no deploy started before the onset within the lookback"
     top = ranked[0]
-    return f"the best deploy, {top.deploy.id} ({top.deploy.service}, {top.score:.2f}), is a low-confidence lead at most"
+    named = f"the best deploy, {top.deploy.id} ({top.deploy.service}, {top.score:.2f})"
+    if top.score < threshold:
+        return f"{named}, is under the {threshold:.2f} threshold anyway"
+    return f"{named}, is a low-confidence lead at most"
 
 
 async def find_deploy(runtime: Runtime, deploy_id: str, at: datetime) -> tuple[Deploy, list[Deploy]]:

@@ -29,6 +29,8 @@ NEW_STORIES = (
     "slow-rollout",
     "risky-migration",
     "provider-outage",
+    "provider-incident-at-onset",
+    "daily-batch",
 )
 INTENDED: dict[str, list[tuple[str, str]]] = {
     # scenario -> (feature, word its reason must hold) the story turns on; each must score at least 0.5
@@ -53,12 +55,9 @@ async def ranking_of(name: str):  # noqa: ANN201 - the ranking model of mcp_serv
 
 
 def story_onset(scenario: Scenario) -> datetime:
-    """When the story says the incident began: the first event of a root service still on at the anchor."""
-    starts = [
-        e.start
-        for e in scenario.events
-        if e.service in scenario.expected.roots and e.repeat is None and e.end >= scenario.anchor
-    ]
+    """When the story says the incident began: the first event of a root service still on at the anchor
+    (a daily event's ``from`` is today's occurrence)."""
+    starts = [e.start for e in scenario.events if e.service in scenario.expected.roots and e.end >= scenario.anchor]
     return min(starts)
 
 
@@ -107,6 +106,53 @@ async def test_a_deploy_after_the_onset_is_never_a_candidate(name: str) -> None:
         late = {d.id for d in scenario.deploys if d.started > story_onset(scenario)}
         assert not late & candidates, late & candidates
         assert late <= {e.deploy_id for e in ranking.excluded}
+
+
+BETTER_EXPLAINED: dict[str, tuple[str, list[str]]] = {
+    # scenario -> (kind of the better explanation, words the verdict's reason must hold)
+    "provider-incident-at-onset": (
+        "provider_incident",
+        ["Shipfast", '"Elevated error rates on the Rates API"', "shipfast-20261203-rates", "2026-12-03T15:07:00Z"],
+    ),
+    "daily-batch": (
+        "daily_recurrence",
+        ["orders", "01:59-02:14 UTC", "3 of the last 3 days", "2026-12-04, 2026-12-05, 2026-12-06"],
+    ),
+    "provider-outage": ("provider_incident", ["cardpay", "cardpay-20261124-api", "2026-11-24T16:47:00Z"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BETTER_EXPLAINED))
+async def test_a_better_explanation_than_a_deploy_is_named(name: str) -> None:
+    ranking = await ranking_of(name)
+    kind, words = BETTER_EXPLAINED[name]
+    assert ranking.verdict == "no_deploy_implicated"
+    assert ranking.alternative is not None and ranking.alternative.kind == kind, ranking.verdict_reason
+    assert ranking.verdict_reason.startswith("better explained by ")
+    assert [w for w in words if w not in ranking.verdict_reason] == [], ranking.verdict_reason
+    assert all(c.confidence == "low" for c in ranking.candidates)
+
+
+@pytest.mark.parametrize("name", ["provider-incident-at-onset", "daily-batch"])
+async def test_the_deploy_that_would_have_been_blamed_is_only_a_lead(name: str) -> None:
+    """Without the better explanation, the root's own deploy just before the onset would be blamed."""
+    ranking = await ranking_of(name)
+    top = ranking.candidates[0]
+    assert top.deploy.service in ranking.likely_roots and top.score >= ranking.threshold
+    lead = f"{top.deploy.id} ({top.deploy.service}, {top.score:.2f}), is a low-confidence lead"
+    assert lead in ranking.verdict_reason
+
+
+@pytest.mark.parametrize("name", [n for n in DEPLOY_SCENARIOS if n not in BETTER_EXPLAINED])
+async def test_the_other_stories_have_no_better_explanation(name: str) -> None:
+    ranking = await ranking_of(name)
+    assert ranking.alternative is None and "better explained" not in ranking.verdict_reason
+
+
+async def test_the_recurrence_check_is_reported_in_the_sources() -> None:
+    ranking = await ranking_of("daily-batch")
+    checks = [s for s in ranking.sources if s.detail.startswith("recurrence:")]
+    assert [(s.capability, s.status, s.queries) for s in checks] == [("metrics", "ok", 3)]  # errors, requests, p99
 
 
 async def test_the_migration_shows_in_the_culprits_changes() -> None:
