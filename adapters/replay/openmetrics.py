@@ -1,7 +1,7 @@
 """Write a scenario's metric samples as OpenMetrics text for ``promtool tsdb create-blocks-from openmetrics``.
 
 Either the whole history (every minute from ``series_start`` to ``series_end``) or only segments:
-the windows triage reads. Counters are cumulative from the series start in both cases, so any rate
+the windows triage and the deploy ranking read. Counters are cumulative from the series start in both cases, so any rate
 inside a segment equals the one over the whole history; between segments there are simply no
 samples. The text is streamed: only one minute of one family is ever held in memory.
 
@@ -26,6 +26,8 @@ SEGMENT_BEFORE = timedelta(hours=2)
 SEGMENT_AFTER = timedelta(minutes=30)
 BASELINE_OFFSETS = (timedelta(0), timedelta(days=1), timedelta(days=7))
 """The moments triage compares: now, a day earlier, a week earlier."""
+RECURRENCE_OFFSETS = (timedelta(days=2), timedelta(days=3))
+"""The other days the deploy ranking's recurrence check reads by default (deploys.recurrence_days: 3)."""
 MAX_BLOCK_DURATION = "500h"
 """For promtool's hidden ``--max-block-duration``: promtool re-reads the whole input once per block,
 and 500h rounds down to its 486h block range, so 8 days fit in one or two blocks instead of ~100."""
@@ -38,10 +40,11 @@ _HEADER = {
 
 
 def triage_segments(scenario: Scenario) -> list[TimeWindow]:
-    """The windows triage reads: two hours before to 30 minutes after now, a day ago and a week ago."""
+    """The windows triage reads: two hours before to 30 minutes after now, a day ago and a week ago;
+    and two and three days ago, for the deploy ranking's check of a daily recurrence."""
     windows = [
         TimeWindow(start=scenario.anchor - offset - SEGMENT_BEFORE, end=scenario.anchor - offset + SEGMENT_AFTER)
-        for offset in BASELINE_OFFSETS
+        for offset in BASELINE_OFFSETS + RECURRENCE_OFFSETS
     ]
     return merge_windows(windows, scenario)
 

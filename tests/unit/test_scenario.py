@@ -492,9 +492,9 @@ def test_segments_carry_the_same_counter_values_as_the_whole_history(scenario: S
     assert any_series[-1][0] == int(scenario.series_end.timestamp())
 
 
-def test_triage_segments_cover_now_a_day_and_a_week_ago(scenario: Scenario) -> None:
+def test_triage_segments_cover_now_the_three_days_before_and_a_week_ago(scenario: Scenario) -> None:
     windows = triage_segments(scenario)
-    for offset in (timedelta(0), timedelta(days=1), timedelta(days=7)):
+    for offset in (timedelta(0), timedelta(days=1), timedelta(days=2), timedelta(days=3), timedelta(days=7)):
         moment = scenario.anchor - offset
         assert any(w.start <= moment - timedelta(hours=1, minutes=15) and moment <= w.end for w in windows)
     assert windows == sorted(windows, key=lambda w: w.start)
