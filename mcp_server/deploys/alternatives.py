@@ -95,40 +95,39 @@ def provider_at_onset(
     events: Sequence[ProviderEvent], onset: datetime, dependents: Mapping[str, Sequence[str]], within: timedelta
 ) -> Alternative | None:
     """The open incident of a degraded service's provider that started closest to the onset, within ``within``."""
-    matching = [e for e in events if e.provider.casefold() in dependents and _open_near(e, onset, within)]
+    matching: list[tuple[timedelta, str, datetime, ProviderEvent]] = []
+    for event in events:
+        started = _start_near(event, onset, within) if event.provider.casefold() in dependents else None
+        if started is not None:
+            matching.append((abs(started - onset), event.id, started, event))
     if not matching:
         return None
-    event = min(matching, key=lambda e: (abs(_started(e) - onset), e.id))
-    return Alternative(kind="provider_incident", reason=_provider_reason(event, onset, dependents))
+    _, _, started, event = min(matching, key=lambda m: (m[0], m[1]))
+    return Alternative(kind="provider_incident", reason=_provider_reason(event, started, onset, dependents))
 
 
-def _started(event: ProviderEvent) -> datetime:
-    assert event.started_at is not None  # only called on events _open_near accepted
-    return event.started_at
-
-
-def _open_near(event: ProviderEvent, onset: datetime, within: timedelta) -> bool:
+def _start_near(event: ProviderEvent, onset: datetime, within: timedelta) -> datetime | None:
+    """When the event started, if it was open at the onset and started within ``within`` of it."""
     status = event.status.casefold()
     if event.started_at is None or status == "unknown":
-        return False  # no start to compare with, or the status page did not answer
+        return None  # no start to compare with, or the status page did not answer
     if event.resolved_at is None and status in CLOSED_STATUSES:
-        return False  # closed without saying when: it cannot be shown open at the onset
+        return None  # closed without saying when: it cannot be shown open at the onset
     still_open = event.resolved_at is None or event.resolved_at >= onset
-    return still_open and abs(event.started_at - onset) <= within
+    return event.started_at if still_open and abs(event.started_at - onset) <= within else None
 
 
-def _provider_reason(event: ProviderEvent, onset: datetime, dependents: Mapping[str, Sequence[str]]) -> str:
-    minutes = (_started(event) - onset).total_seconds() / 60
-    when = (
-        "at the onset"
-        if abs(minutes) < 0.5
-        else f"{abs(minutes):.0f} min {'after' if minutes > 0 else 'before'} the onset"
-    )
+def _provider_reason(
+    event: ProviderEvent, started: datetime, onset: datetime, dependents: Mapping[str, Sequence[str]]
+) -> str:
+    minutes = (started - onset).total_seconds() / 60
+    side = "after" if minutes > 0 else "before"
+    when = "at the onset" if abs(minutes) < 0.5 else f"{abs(minutes):.0f} min {side} the onset"
     services = dependents[event.provider.casefold()]
     verb = "depends" if len(services) == 1 else "depend"
     return (
         f'{event.provider} incident "{event.title}" ({event.id}, {event.status}, impact {event.impact}) '
-        f"started {iso_utc(_started(event))}, {when}; {', '.join(services)} {verb} on {event.provider}"
+        f"started {iso_utc(started)}, {when}; {', '.join(services)} {verb} on {event.provider}"
     )
 
 

@@ -196,18 +196,9 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
         failing_routes=incident.failing_routes,
         half_life_minutes=settings.time_half_life_minutes,
     )
-    chosen, skipped, change_free = choose_for_changes(candidates, ctx, settings.max_change_sets)
-    (changes, errors, change_statuses), owners = await asyncio.gather(
-        fetch_changes(runtime, chosen), fetch_codeowners(runtime, {d.repo for d in chosen if d.repo})
-    )
-    ctx = replace(ctx, codeowners=owners)
-    errors |= {
-        d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
-        for d in skipped
-    }
-    shown = rank(candidates, changes, errors, ctx, limit=settings.max_candidates, change_free=change_free)
+    shown, change_statuses = await _rank_candidates(runtime, candidates, ctx)
     verdict, reason = decide_verdict(shown, incident, settings.threshold, alternatives)
-    better = alternatives.better if verdict == "no_deploy_implicated" and not incident.nothing_degraded else None
+    better = _explanation_for(incident, alternatives)
     if better is not None:  # a better explanation leaves every deploy a low-confidence lead at most
         shown = [c.model_copy(update={"confidence": "low"}) for c in shown]
     result = Ranking(
@@ -232,6 +223,31 @@ async def rank_incident(runtime: Runtime, at: datetime, incident: Incident) -> R
     return result.model_copy(update={"summary_markdown": render_ranking(result)})
 
 
+async def _rank_candidates(
+    runtime: Runtime, candidates: list[Deploy], ctx: RankContext
+) -> tuple[list[Candidate], list[SourceStatus]]:
+    """Fetch the change sets (and CODEOWNERS) worth fetching, then score and order every candidate."""
+    settings = runtime.config.deploys
+    chosen, skipped, change_free = choose_for_changes(candidates, ctx, settings.max_change_sets)
+    (changes, errors, change_statuses), owners = await asyncio.gather(
+        fetch_changes(runtime, chosen), fetch_codeowners(runtime, {d.repo for d in chosen if d.repo})
+    )
+    ctx = replace(ctx, codeowners=owners)
+    errors |= {
+        d.id: f"not fetched: outside the {settings.max_change_sets} deploys with the best possible score"
+        for d in skipped
+    }
+    shown = rank(candidates, changes, errors, ctx, limit=settings.max_candidates, change_free=change_free)
+    return shown, change_statuses
+
+
+def _explanation_for(incident: Incident, alternatives: Alternatives | None) -> Alternative | None:
+    """The better explanation the verdict uses: none when triage found nothing to explain."""
+    if alternatives is None or (incident.nothing_degraded and incident.onset_source != "given"):
+        return None
+    return alternatives.better
+
+
 def decide_verdict(
     ranked: Sequence[Candidate], incident: Incident, threshold: float, alternatives: Alternatives | None = None
 ) -> tuple[Verdict, str]:
@@ -239,7 +255,7 @@ def decide_verdict(
     none ranked, or the best scores too low; a recurrence that could not be checked is said."""
     if incident.nothing_degraded and incident.onset_source != "given":
         return "no_deploy_implicated", "triage found nothing degraded, so no deploy can be tied to an incident"
-    better = alternatives.better if alternatives is not None else None
+    better = _explanation_for(incident, alternatives)
     if better is not None:
         return "no_deploy_implicated", f"better explained by {_explanation(better)}; {_lead(ranked, threshold)}"
     verdict, reason = _by_score(ranked, threshold)
