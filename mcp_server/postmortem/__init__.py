@@ -1,0 +1,1 @@
+"""Post-mortem: the response figures and, later, the draft assembled from the incident record."""
