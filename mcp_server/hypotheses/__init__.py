@@ -1,0 +1,1 @@
+"""Hypotheses: stored candidate causes with their evidence, and their ranking."""
