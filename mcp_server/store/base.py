@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from adapters.models import PostResult, iso_utc
+from mcp_server.hypotheses.models import Hypothesis
 from mcp_server.store.errors import InvalidRecordError
 from mcp_server.store.models import (
     STATUSES,
@@ -144,6 +145,24 @@ class IncidentStore(Protocol):
 
     def set_remote_id(self, incident_id: str, target: str, remote_id: str) -> None:
         """Remember the outside system's id for this incident at ``target``."""
+        ...
+
+    def record_hypothesis(self, incident_id: str, hypothesis: Hypothesis, actor: str) -> Hypothesis:
+        """Store a new hypothesis (revision 1) and its timeline event."""
+        ...
+
+    def update_hypothesis(
+        self, incident_id: str, hypothesis: Hypothesis, expected_revision: int, actor: str
+    ) -> Hypothesis:
+        """Replace a hypothesis still at ``expected_revision``; a stale one: ConflictError with the current state."""
+        ...
+
+    def get_hypothesis(self, incident_id: str, hypothesis_id: str) -> Hypothesis:
+        """One hypothesis of the incident."""
+        ...
+
+    def list_hypotheses(self, incident_id: str) -> list[Hypothesis]:
+        """Every hypothesis of the incident, oldest first."""
         ...
 
     def close(self) -> None:

@@ -137,10 +137,24 @@ CREATE TABLE remote_ids (
 );
 """
 
+# A hypothesis is one JSON document with a revision: the whole object changes at once, and the
+# revision is what refuses a responder's update based on a state another responder already changed.
+_V4_SQL = """
+CREATE TABLE hypotheses (
+    number     INTEGER PRIMARY KEY AUTOINCREMENT,  -- H-<number>
+    incident   INTEGER NOT NULL REFERENCES incidents (number),
+    revision   INTEGER NOT NULL CHECK (revision >= 1),
+    body       TEXT NOT NULL CHECK (json_valid(body)),
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX hypotheses_by_incident ON hypotheses (incident, number);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents and timeline events", _V1_SQL),
     Migration(2, "timeline sync: event revisions, sync cursors, alert inbox", _V2_SQL),
     Migration(3, "communication drafts and remote ids", _V3_SQL),
+    Migration(4, "hypotheses", _V4_SQL),
 )
 
 _BOOKKEEPING_SQL = """

@@ -67,6 +67,7 @@ from mcp_server.store.sqlite_core import (
     touch,
 )
 from mcp_server.store.sqlite_drafts import SqliteDrafts
+from mcp_server.store.sqlite_hypotheses import SqliteHypotheses
 from mcp_server.store.sqlite_sync import SqliteSync
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT", "SYSTEM_SOURCE", "SqliteIncidentStore"]
@@ -81,7 +82,7 @@ _require = require_incident
 _touch = touch
 
 
-class SqliteIncidentStore(SqliteSync, SqliteDrafts):
+class SqliteIncidentStore(SqliteSync, SqliteDrafts, SqliteHypotheses):
     """An ``IncidentStore`` in one SQLite file; create it once and share it between threads."""
 
     # -- incidents and their timelines ----------------------------------------------------------
