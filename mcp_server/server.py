@@ -18,7 +18,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_server import __version__
 from mcp_server.config import Config
 from mcp_server.runtime import Runtime, open_runtime
-from mcp_server.tools import comms, context, deploys, incidents, triage
+from mcp_server.tools import comms, context, deploys, hypotheses, incidents, triage
 from mcp_server.tools import timeline as timeline_tools
 from mcp_server.tools.common import ToolSet
 
@@ -52,6 +52,11 @@ CATEGORIES: list[Category] = [
     ),
     Category("incidents", incidents.register, "declare first, then keep and read the record and its timeline"),
     Category("timeline", timeline_tools.register, "pull chat, alert notifications and deploys into it; repeatable"),
+    Category(
+        "hypotheses",
+        hypotheses.register,
+        "propose from triage and deploys, keep two or three leading, settle each only with evidence from a tool",
+    ),
 ]
 
 

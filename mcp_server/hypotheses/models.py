@@ -74,3 +74,8 @@ def settled_without_evidence(hypothesis: Hypothesis) -> str:
 def checked(hypothesis: Hypothesis, direction: Direction) -> list[Evidence]:
     """The evidence in ``direction`` that a tool, a query or an event backs."""
     return [e for e in hypothesis.evidence if e.direction == direction and e.source in CHECKED_SOURCES]
+
+
+def same_statement_key(statement: str) -> str:
+    """What makes two statements the same hypothesis: case and spacing do not count."""
+    return " ".join(statement.lower().split())

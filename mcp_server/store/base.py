@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Protocol, runtime_checkable
 
 from adapters.models import PostResult, iso_utc
-from mcp_server.hypotheses.models import Hypothesis
+from mcp_server.hypotheses.models import Evidence, Hypothesis
 from mcp_server.store.errors import InvalidRecordError
 from mcp_server.store.models import (
     STATUSES,
@@ -151,10 +151,18 @@ class IncidentStore(Protocol):
         """Store a new hypothesis (revision 1) and its timeline event."""
         ...
 
+    def record_if_new(self, incident_id: str, hypothesis: Hypothesis, actor: str) -> tuple[Hypothesis, bool]:
+        """Record it unless the same statement (case and spacing aside) is recorded; that one and False if so."""
+        ...
+
     def update_hypothesis(
         self, incident_id: str, hypothesis: Hypothesis, expected_revision: int, actor: str
     ) -> Hypothesis:
         """Replace a hypothesis still at ``expected_revision``; a stale one: ConflictError with the current state."""
+        ...
+
+    def add_evidence(self, incident_id: str, hypothesis_id: str, evidence: Evidence, actor: str) -> Hypothesis:
+        """Append one piece of evidence atomically (no revision needed: additions never conflict)."""
         ...
 
     def get_hypothesis(self, incident_id: str, hypothesis_id: str) -> Hypothesis:

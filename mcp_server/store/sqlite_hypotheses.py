@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pydantic import JsonValue
 
-from mcp_server.hypotheses.models import Hypothesis
+from mcp_server.hypotheses.models import Evidence, Hypothesis, same_statement_key
 from mcp_server.store.errors import ConflictError, RecordNotFoundError
 from mcp_server.store.migrations import to_db_time
 from mcp_server.store.models import TimelineEntry
@@ -30,20 +30,22 @@ class SqliteHypotheses(SqliteBase):
         """Store a new hypothesis (revision 1, the next ``H-<n>`` id) and its ``hypothesis_recorded`` event."""
         now = self._now()
         with self._write() as conn:
+            return _insert(conn, require_incident(conn, incident_id), hypothesis, actor, now)
+
+    def record_if_new(self, incident_id: str, hypothesis: Hypothesis, actor: str) -> tuple[Hypothesis, bool]:
+        """Record ``hypothesis`` unless one with the same statement exists; that one and False if so.
+
+        The check runs under the write lock, so two responders proposing at once record it once.
+        """
+        with self._write() as conn:
             number = require_incident(conn, incident_id)
-            cursor = conn.execute(
-                "INSERT INTO hypotheses (incident, revision, body, updated_at) VALUES (?, 1, '{}', ?)",
-                (number, to_db_time(now)),
-            )
-            stored = hypothesis.model_copy(
-                update={"id": f"{HYPOTHESIS_PREFIX}{cursor.lastrowid}", "revision": 1, "updated_at": now}
-            )
-            conn.execute("UPDATE hypotheses SET body = ? WHERE number = ?", (_body(stored), cursor.lastrowid))
-            _audit(
-                conn, number, "hypothesis_recorded", f"Hypothesis {stored.id}: {stored.statement}", actor, stored, now
-            )
-            touch(conn, number, now)
-            return stored
+            key = same_statement_key(hypothesis.statement)
+            rows = conn.execute("SELECT body FROM hypotheses WHERE incident = ? ORDER BY number", (number,))
+            for row in rows:
+                found = Hypothesis.model_validate_json(row["body"])
+                if same_statement_key(found.statement) == key:
+                    return found, False
+            return _insert(conn, number, hypothesis, actor, self._now()), True
 
     def update_hypothesis(
         self, incident_id: str, hypothesis: Hypothesis, expected_revision: int, actor: str
@@ -60,12 +62,25 @@ class SqliteHypotheses(SqliteBase):
                     hint="Read the current state above, merge your change into it, and update with its revision.",
                 )
             stored = hypothesis.model_copy(update={"revision": current.revision + 1, "updated_at": now})
-            conn.execute(
-                "UPDATE hypotheses SET revision = ?, body = ?, updated_at = ? WHERE number = ?",
-                (stored.revision, _body(stored), to_db_time(now), _number(stored.id)),
-            )
+            _save(conn, stored)
             text = f"Hypothesis {stored.id} updated: {', '.join(changed_fields(current, stored)) or 'no change'}"
             _audit(conn, number, "hypothesis_updated", text, actor, stored, now)
+            touch(conn, number, now)
+            return stored
+
+    def add_evidence(self, incident_id: str, hypothesis_id: str, evidence: Evidence, actor: str) -> Hypothesis:
+        """Append ``evidence`` inside one write transaction, so two responders adding at once both land."""
+        now = self._now()
+        with self._write() as conn:
+            number = require_incident(conn, incident_id)
+            current = _fetch(conn, number, hypothesis_id)
+            item = evidence.model_copy(update={"added_by": evidence.added_by or actor, "added_at": now})
+            stored = current.model_copy(
+                update={"evidence": [*current.evidence, item], "revision": current.revision + 1, "updated_at": now}
+            )
+            _save(conn, stored)
+            text = f"Evidence {item.direction} {stored.id} ({item.source}): {item.summary}"
+            _audit(conn, number, "evidence_added", text, actor, stored, now)
             touch(conn, number, now)
             return stored
 
@@ -96,6 +111,30 @@ def _audit(
     details: dict[str, JsonValue] = {"hypothesis": stored.id, "revision": stored.revision, "status": stored.status}
     entry = TimelineEntry(source=SYSTEM_SOURCE, kind=kind, text=text[:10_000], actor=actor, details=details)
     insert_event(conn, number, entry, now)
+
+
+def _insert(conn: sqlite3.Connection, number: int, hypothesis: Hypothesis, actor: str, now: datetime) -> Hypothesis:
+    """Insert a hypothesis with the next id and revision 1, and its timeline event."""
+    cursor = conn.execute(
+        "INSERT INTO hypotheses (incident, revision, body, updated_at) VALUES (?, 1, '{}', ?)",
+        (number, to_db_time(now)),
+    )
+    stored = hypothesis.model_copy(
+        update={"id": f"{HYPOTHESIS_PREFIX}{cursor.lastrowid}", "revision": 1, "updated_at": now}
+    )
+    conn.execute("UPDATE hypotheses SET body = ? WHERE number = ?", (_body(stored), cursor.lastrowid))
+    _audit(conn, number, "hypothesis_recorded", f"Hypothesis {stored.id}: {stored.statement}", actor, stored, now)
+    touch(conn, number, now)
+    return stored
+
+
+def _save(conn: sqlite3.Connection, stored: Hypothesis) -> None:
+    """Write the new revision of a hypothesis already read under this transaction's write lock."""
+    assert stored.updated_at is not None  # set by every caller to the transaction's clock
+    conn.execute(
+        "UPDATE hypotheses SET revision = ?, body = ?, updated_at = ? WHERE number = ?",
+        (stored.revision, _body(stored), to_db_time(stored.updated_at), _number(stored.id)),
+    )
 
 
 def _fetch(conn: sqlite3.Connection, incident: int, hypothesis_id: str) -> Hypothesis:

@@ -72,10 +72,13 @@ def read_only_tool(tools: ToolSet, title: str, *, open_world: bool = True) -> Ca
     return _adder(tools, title, annotations)
 
 
-def record_tool(tools: ToolSet, title: str, *, idempotent: bool) -> Callable[[AnyFunc], AnyFunc]:
-    """Add a tool that writes only to the local incident record (never to an outside system)."""
+def record_tool(
+    tools: ToolSet, title: str, *, idempotent: bool, open_world: bool = False
+) -> Callable[[AnyFunc], AnyFunc]:
+    """Add a tool that writes only to the local incident record (never to an outside system); with
+    ``open_world`` it also reads the backends."""
     annotations = ToolAnnotations(
-        read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent, open_world_hint=False
+        read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent, open_world_hint=open_world
     )
     return _adder(tools, title, annotations)
 

@@ -76,6 +76,7 @@ async def declare_incident(
             suspected_service=service,
             started_at=resolve_at(runtime, started_at),
             declared_by=declared_by,
+            declared_at=runtime.reference_time(),  # the scenario's moment in demo mode, so started_at fits
         )
         return await anyio.to_thread.run_sync(runtime.store.declare_incident, draft)
 

@@ -27,10 +27,18 @@ READ_ONLY = {
     "rank_deploys",
     "rollback_plan",
     "comms_schedule",
+    "list_hypotheses",
 }
-RECORD_WRITES = {"declare_incident", "append_timeline", "draft_communications"}
+RECORD_WRITES = {
+    "declare_incident",
+    "append_timeline",
+    "draft_communications",
+    "record_hypothesis",
+    "add_evidence",
+    "update_hypothesis",
+}
 OUTSIDE_WRITES = {"post_status", "post_chat", "send_email"}
-SYNC = {"sync_timeline"}  # reads outside systems, writes only the local record
+SYNC = {"sync_timeline", "propose_hypotheses"}  # read outside systems, write only the local record
 
 
 @pytest.fixture

@@ -94,3 +94,52 @@ def test_two_writers_at_one_revision_one_wins_one_is_refused(db_path: Path):
         updates = check.get_timeline(inc, kinds=["hypothesis_updated"])[0]
     assert len(winners) == 1 and outcomes.count("refused") == 7
     assert (final.owner, final.revision, len(updates)) == (winners[0], 2, 1)
+
+
+def test_evidence_added_by_many_writers_at_once_all_lands_with_one_event_each(store):
+    inc = declare(store)
+    h = store.record_hypothesis(inc, Hypothesis(statement="pool exhausted"), "alice")
+    writers = [
+        threading.Thread(target=store.add_evidence, args=(inc, h.id, evidence(f"finding {n}"), f"r{n}"))
+        for n in range(8)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    final = store.get_hypothesis(inc, h.id)
+    assert sorted(e.summary for e in final.evidence) == sorted(f"finding {n}" for n in range(8))
+    assert final.revision == 9
+    assert {e.added_by for e in final.evidence} == {f"r{n}" for n in range(8)}
+    events = store.get_timeline(inc, kinds=["evidence_added"])[0]
+    assert len(events) == 8 and sorted(e.details["revision"] for e in events) == list(range(2, 10))
+
+
+def test_evidence_for_a_hypothesis_that_does_not_exist_names_the_known_ids(store):
+    inc = declare(store)
+    store.record_hypothesis(inc, Hypothesis(statement="pool exhausted"), "alice")
+    with pytest.raises(RecordNotFoundError) as caught:
+        store.add_evidence(inc, "H-99", evidence("x"), "bob")
+    assert "H-1" in caught.value.describe()
+    assert store.get_timeline(inc, kinds=["evidence_added"])[0] == []
+
+
+def test_record_if_new_keeps_one_hypothesis_per_statement_even_when_proposed_at_once(store):
+    inc = declare(store)
+    results: list[tuple[Hypothesis, bool]] = []
+    writers = [
+        threading.Thread(
+            target=lambda n=n: results.append(
+                store.record_if_new(inc, Hypothesis(statement="Pool  EXHAUSTED" if n % 2 else "pool exhausted"), "a")
+            )
+        )
+        for n in range(6)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert len(store.list_hypotheses(inc)) == 1
+    assert sorted(created for _, created in results) == [False] * 5 + [True]
+    assert {h.id for h, _ in results} == {"H-1"}
+    assert len(store.get_timeline(inc, kinds=["hypothesis_recorded"])[0]) == 1
