@@ -181,6 +181,17 @@ class TimelineConfig(_Strict):
     highlight_keywords: list[str] = Field(default_factory=lambda: ["#timeline", "decision:", "action:"])
 
 
+class PostmortemConfig(_Strict):
+    """Drafting the post-mortem."""
+
+    templates_dir: str | None = Field(
+        default=None, description="Directory holding a postmortem.md.j2 that overrides the shipped template"
+    )
+    output_dir: str | None = Field(
+        default=None, description="Where drafts are written (default: a postmortems folder beside the store)"
+    )
+
+
 class StoreConfig(_Strict):
     """Where the incident record lives."""
 
@@ -214,6 +225,7 @@ class Config(_Strict):
     deploys: DeploysConfig = Field(default_factory=DeploysConfig)
     comms: CommsConfig = Field(default_factory=CommsConfig)
     timeline: TimelineConfig = Field(default_factory=TimelineConfig)
+    postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     adapters: dict[str, AdapterEntry] = Field(default_factory=dict)
     sources: dict[str, list[str]] = Field(default_factory=dict, description="capability -> adapter names")

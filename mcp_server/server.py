@@ -18,7 +18,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_server import __version__
 from mcp_server.config import Config
 from mcp_server.runtime import Runtime, open_runtime
-from mcp_server.tools import comms, context, deploys, hypotheses, incidents, triage
+from mcp_server.tools import comms, context, deploys, hypotheses, incidents, postmortem, triage
 from mcp_server.tools import timeline as timeline_tools
 from mcp_server.tools.common import ToolSet
 
@@ -57,6 +57,7 @@ CATEGORIES: list[Category] = [
         hypotheses.register,
         "propose from triage and deploys, keep two or three leading, settle each only with evidence from a tool",
     ),
+    Category("postmortem", postmortem.register, "after mitigation: the draft from the record, every claim cited"),
 ]
 
 

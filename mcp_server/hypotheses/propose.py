@@ -139,10 +139,14 @@ def _resource(root: ServiceVerdict, ranking: Ranking, cite: Sources) -> Iterator
     implicated = ranking.verdict == "deploy_implicated" and ranking.candidates[0].deploy.service == root.service
     confidence: Confidence = "medium" if latency.degraded and not implicated else "low"
     evidence = []
-    if latency.degraded and latency.now is not None and latency.baseline is not None:
-        evidence.append(
-            _measured(root, f"p99 latency {latency.now:.0f} ms vs {latency.baseline:.0f} ms baseline", cite)
-        )
+    if latency.now is not None and latency.baseline is not None:
+        measured = f"p99 latency {latency.now:.0f} ms vs {latency.baseline:.0f} ms baseline"
+        if latency.degraded:
+            evidence.append(_measured(root, measured, cite))
+        else:  # an exhausted pool or a slow dependency shows in the tail latency first
+            evidence.append(
+                _measured(root, f"{measured}: not degraded", cite).model_copy(update={"direction": "against"})
+            )
     yield Hypothesis(
         statement=f"A resource {root.service} depends on is exhausted or slow (connection pool, database, a call)",
         predicts=f"{root.service}'s p99 latency rises with its errors; its logs show timeouts or pool waits; "

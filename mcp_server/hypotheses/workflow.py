@@ -44,12 +44,18 @@ async def propose_for(
     if not incident_id:
         return Proposed(triage, ranking, propose(triage, ranking))
     sources = await _record_runs(runtime, incident_id, triage, ranking)
-    found = Proposed(triage, ranking, [])
-    for candidate in propose(triage, ranking, sources):
+    return await record_proposals(runtime, incident_id, Proposed(triage, ranking, []), sources, actor)
+
+
+async def record_proposals(
+    runtime: Runtime, incident_id: str, runs: Proposed, sources: Sources, actor: str
+) -> Proposed:
+    """Record the proposals that follow from ``runs`` (already on the timeline, cited by ``sources``)."""
+    for candidate in propose(runs.triage, runs.ranking, sources):
         stored, created = await anyio.to_thread.run_sync(runtime.store.record_if_new, incident_id, candidate, actor)
-        found.hypotheses.append(stored)
-        (found.recorded if created else found.already_recorded).append(stored.id)
-    return found
+        runs.hypotheses.append(stored)
+        (runs.recorded if created else runs.already_recorded).append(stored.id)
+    return runs
 
 
 async def _record_runs(runtime: Runtime, incident_id: str, triage: TriageResult, ranking: Ranking) -> Sources:

@@ -77,8 +77,9 @@ class IncidentStore(Protocol):
         """Events in [start, end] ordered by occurred_at then id; the flag says more matched than ``limit``."""
         ...
 
-    def set_status(self, incident_id: str, status: Status, actor: str) -> Incident:
-        """Change the status and record a ``status_changed`` event; setting the current status is a no-op."""
+    def set_status(self, incident_id: str, status: Status, actor: str, occurred_at: datetime | None = None) -> Incident:
+        """Change the status and record a ``status_changed`` event (at ``occurred_at``, default now);
+        setting the current status is a no-op."""
         ...
 
     # -- timeline sync: edits and deletions with history, cursors, the alert inbox ---------------

@@ -184,8 +184,9 @@ class SqliteIncidentStore(SqliteSync, SqliteDrafts, SqliteHypotheses):
             ).fetchall()
         return [event_from_row(row) for row in rows[:limit]], len(rows) > limit
 
-    def set_status(self, incident_id: str, status: Status, actor: str) -> Incident:
-        """Change the status and record a ``status_changed`` event; setting the current status is a no-op."""
+    def set_status(self, incident_id: str, status: Status, actor: str, occurred_at: datetime | None = None) -> Incident:
+        """Change the status and record a ``status_changed`` event (at ``occurred_at``, default now);
+        setting the current status is a no-op."""
         check_status(status)
         check_actor(actor)
         now = self._now()
@@ -200,6 +201,7 @@ class SqliteIncidentStore(SqliteSync, SqliteDrafts, SqliteHypotheses):
                 text=f"Status changed from {current.status} to {status}",
                 actor=actor,
                 details={"from": current.status, "to": status},
+                occurred_at=occurred_at,
             )
             conn.execute("UPDATE incidents SET status = ? WHERE number = ?", (status, number))
             _insert_event(conn, number, change, now)

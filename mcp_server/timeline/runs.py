@@ -33,6 +33,12 @@ def triage_entry(result: TriageResult, occurred_at: datetime | None = None) -> T
         "symptoms": [*result.symptoms],
         "unknown": [*result.unknown],
         "sources_not_ok": [f"{s.source}/{s.capability}: {s.status}" for s in result.sources if s.status != "ok"],
+        # The numbers a post-mortem quotes for impact, kept with the run that measured them.
+        "error_ratios": {
+            v.service: {"now": v.error_ratio.now, "baseline": v.error_ratio.baseline}
+            for v in result.services
+            if v.status == "degraded"
+        },
     }
     return TimelineEntry(
         source=ACTOR, kind="triage", text=verdict, actor=ACTOR, occurred_at=occurred_at, details=details

@@ -81,6 +81,20 @@ async def declare_incident(
         return await anyio.to_thread.run_sync(runtime.store.declare_incident, draft)
 
 
+async def set_incident_status(
+    ctx: Context[Runtime],
+    incident_id: IncidentId,
+    status: Literal["open", "mitigated", "resolved"],
+    at: Annotated[str, Field(description="When it happened, e.g. 'now-5m'")] = "now",
+    actor: Annotated[str, Field(min_length=1, max_length=100)] = "responder",
+) -> Incident:
+    """Mark the incident mitigated, resolved or open again; the response figures are measured from these."""
+    runtime = runtime_of(ctx)
+    moment = resolve_at(runtime, at)
+    with tool_errors("changing the status"):
+        return await anyio.to_thread.run_sync(runtime.store.set_status, incident_id, status, actor, moment)
+
+
 async def get_incident(ctx: Context[Runtime], incident_id: IncidentId) -> Incident:
     """One incident from the local record."""
     with tool_errors("reading the incident"):
@@ -158,6 +172,7 @@ async def get_timeline(
 def register(tools: ToolSet) -> None:
     """Add the incident record tools."""
     record_tool(tools, "Declare an incident", idempotent=False)(declare_incident)
+    record_tool(tools, "Set the incident status", idempotent=True)(set_incident_status)
     read_only_tool(tools, "Get an incident", open_world=False)(get_incident)
     read_only_tool(tools, "List incidents", open_world=False)(list_incidents)
     record_tool(tools, "Add to the timeline", idempotent=True)(append_timeline)

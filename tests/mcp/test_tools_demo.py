@@ -31,11 +31,13 @@ READ_ONLY = {
 }
 RECORD_WRITES = {
     "declare_incident",
+    "set_incident_status",
     "append_timeline",
     "draft_communications",
     "record_hypothesis",
     "add_evidence",
     "update_hypothesis",
+    "draft_postmortem",
 }
 OUTSIDE_WRITES = {"post_status", "post_chat", "send_email"}
 SYNC = {"sync_timeline", "propose_hypotheses"}  # read outside systems, write only the local record
