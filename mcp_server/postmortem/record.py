@@ -65,6 +65,14 @@ class PostmortemRecord:
             return None
         return found[0] if status else found[-1]
 
+    def evidence_event(self, hypothesis_id: str, summary: str) -> int | None:
+        """The event that recorded a piece of evidence: its evidence_added event, else the hypothesis's recording."""
+        mine = [e for e in self.live_events() if e.details.get("hypothesis") == hypothesis_id]
+        added = [e.id for e in mine if e.kind == "evidence_added" and e.text.endswith(f": {summary}")]
+        recorded = [e.id for e in mine if e.kind == "hypothesis_recorded"]
+        found = added or recorded
+        return found[0] if found else None
+
     def first_reopening(self) -> int | None:
         """The event of the first change back to open after a mitigation or resolution."""
         reopen = [e for e in self.of_kind("status_changed") if e.details.get("to") == "open"]

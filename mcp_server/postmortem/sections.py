@@ -120,7 +120,10 @@ def root_cause(record: PostmortemRecord) -> Section:
         event = record.hypothesis_event(hypothesis.id, "supported")
         claims.append(Claim(text=f"{label}: {hypothesis.statement} ({hypothesis.id}).", cites=cite(event)))
         claims += [
-            Claim(text=f"Evidence for {hypothesis.id}: {e.summary}", cites=[e.reference or e.source])
+            Claim(
+                text=f"Evidence for {hypothesis.id}: {e.summary}",
+                cites=[*cite(record.evidence_event(hypothesis.id, e.summary)), e.reference or e.source],
+            )
             for e in hypothesis.evidence
             if e.direction == "for"
         ]

@@ -63,7 +63,7 @@ class SqliteHypotheses(SqliteBase):
                 )
             stored = hypothesis.model_copy(update={"revision": current.revision + 1, "updated_at": now})
             _save(conn, stored)
-            text = f"Hypothesis {stored.id} updated: {', '.join(changed_fields(current, stored)) or 'no change'}"
+            text = f"Hypothesis {stored.id} updated: {describe_changes(current, stored)}"
             _audit(conn, number, "hypothesis_updated", text, actor, stored, now)
             touch(conn, number, now)
             return stored
@@ -102,6 +102,13 @@ def changed_fields(before: Hypothesis, after: Hypothesis) -> list[str]:
     ignored = {"revision", "updated_at"}
     old, new = before.model_dump(), after.model_dump()
     return [name for name in new if name not in ignored and old.get(name) != new[name]]
+
+
+def describe_changes(before: Hypothesis, after: Hypothesis) -> str:
+    """The changed fields for the timeline, with the new status spelled out (a reader scans for it)."""
+    fields = changed_fields(before, after)
+    named = [f"status {before.status} -> {after.status}" if name == "status" else name for name in fields]
+    return ", ".join(named) or "no change"
 
 
 def _audit(

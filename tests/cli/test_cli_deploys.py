@@ -60,7 +60,7 @@ def test_rollback_plan_unknown_deploy_exits_1_with_recent_ids(tmp_path, capsys):
     assert "nope-1" in err and scenario.expected.culprit in err
 
 
-def test_demo_shows_suspects_a_plan_four_drafts_and_the_timeline(capsys, tmp_path, monkeypatch):
+def test_demo_shows_suspects_a_plan_drafts_hypotheses_the_timeline_and_the_postmortem(capsys, tmp_path, monkeypatch):
     db = tmp_path / "mine.sqlite3"
     monkeypatch.setenv("FIRSTFIFTEEN_DB", str(db))
     assert main(["demo"]) == 0
@@ -70,7 +70,9 @@ def test_demo_shows_suspects_a_plan_four_drafts_and_the_timeline(capsys, tmp_pat
         "# Deploy suspects",
         "# Rollback plan (draft)",
         "# Drafts (nothing is posted)",
-        "# Timeline so far",
+        "## Hypotheses",
+        "# Timeline",
+        "# Post-mortem draft",
     ]
     positions = [out.index(h) for h in headings]
     assert positions == sorted(positions)

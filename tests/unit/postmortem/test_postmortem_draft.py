@@ -71,7 +71,7 @@ def full_record() -> PostmortemRecord:
         event(
             3, 6, "triage", "triage: checkout degraded", error_ratios={"checkout": {"now": 0.182, "baseline": 0.004}}
         ),
-        event(4, 9, "hypothesis", "H-1 proposed", hypothesis="H-1", status="proposed"),
+        event(4, 9, "hypothesis_recorded", "H-1 proposed", hypothesis="H-1", status="proposed"),
         event(5, 12, "comms_posted", "status page: investigating"),
         event(6, 20, "hypothesis", "H-2 refuted", hypothesis="H-2", status="refuted"),
         event(7, 24, "hypothesis", "H-1 supported", hypothesis="H-1", status="supported"),
@@ -132,6 +132,7 @@ def test_the_numbers_come_from_the_timeline_and_triage():
     assert "checkout: error ratio up to 18.20% against a 0.40% baseline." in impact
     root = sections["root_cause"].claims
     assert root[0].text.startswith("Root cause: Deploy a1b2c3e") and root[0].cites == ["ev 7"]
+    assert root[1].cites == ["ev 4", "query_metric pool_wait"]  # the event that recorded it, and the query
     assert [c.cites for c in sections["ruled_out"].claims] == [["ev 6"], ["ev 13"]]
     assert sections["will_change"].claims[0].text.endswith("(owner: sam, pending).")
     assert "the pool check covers the risk" in sections["will_not_change"].claims[0].text

@@ -41,7 +41,7 @@ def test_an_update_bumps_the_revision_and_records_what_changed(store, clock):
     assert (updated.revision, updated.updated_at) == (2, clock.now)
     assert store.get_hypothesis(inc, "h-1") == updated
     event = store.get_timeline(inc, kinds=["hypothesis_updated"])[0][0]
-    assert event.text == "Hypothesis H-1 updated: status, evidence"
+    assert event.text == "Hypothesis H-1 updated: status proposed -> investigating, evidence"
     assert event.details == {"hypothesis": "H-1", "revision": 2, "status": "investigating"}
 
 
