@@ -17,6 +17,7 @@ from mcp.server.mcpserver import MCPServer
 
 from mcp_server import __version__
 from mcp_server.config import Config
+from mcp_server.prompts import add_prompts
 from mcp_server.runtime import Runtime, open_runtime
 from mcp_server.tools import comms, context, deploys, hypotheses, incidents, postmortem, triage
 from mcp_server.tools import timeline as timeline_tools
@@ -103,7 +104,7 @@ def create_server(config: Config | None = None, *, data_note: str = "", referenc
             yield runtime
 
     built = build_tools(chosen)
-    return MCPServer(
+    server = MCPServer(
         "firstfifteen",
         version=__version__,
         instructions=instructions(chosen, built),
@@ -111,3 +112,5 @@ def create_server(config: Config | None = None, *, data_note: str = "", referenc
         lifespan=lifespan,
         tools=[tool for _, tools in built for tool in tools.tools],
     )
+    add_prompts(server)
+    return server
