@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from adapters.models import PostResult, iso_utc
+from mcp_server.coordination.models import Coordination, RoleAssignment, RoleName, WorkItem
 from mcp_server.hypotheses.models import Evidence, Hypothesis
 from mcp_server.store.errors import InvalidRecordError
 from mcp_server.store.models import (
@@ -172,6 +173,26 @@ class IncidentStore(Protocol):
 
     def list_hypotheses(self, incident_id: str) -> list[Hypothesis]:
         """Every hypothesis of the incident, oldest first."""
+        ...
+
+    def assign_role(
+        self, incident_id: str, role: RoleName, person: str, actor: str, expected_holder: str | None = None
+    ) -> RoleAssignment:
+        """Give ``role`` to ``person``; taking it from its holder needs ``expected_holder`` (else ConflictError)."""
+        ...
+
+    def add_item(self, incident_id: str, item: WorkItem, actor: str) -> WorkItem:
+        """Store a new workstream, ruled-out item, question or action (next id of its kind) and its event."""
+        ...
+
+    def update_item(
+        self, incident_id: str, item_id: str, changes: dict[str, Any], expected_revision: int, actor: str
+    ) -> WorkItem:
+        """Change an item still at ``expected_revision``; a stale one: ConflictError with the current state."""
+        ...
+
+    def get_coordination(self, incident_id: str) -> Coordination:
+        """Roles now and their history, and every work item."""
         ...
 
     def close(self) -> None:

@@ -150,11 +150,38 @@ CREATE TABLE hypotheses (
 CREATE INDEX hypotheses_by_incident ON hypotheses (incident, number);
 """
 
+# Coordination: a role's holders are rows with a span, and the partial unique index makes "one
+# holder at a time" a rule of the file, not only of the code. Work items, like hypotheses, are JSON
+# documents with a revision; ``seq`` numbers each kind per incident (W-1, R-1, Q-1, A-1).
+_V5_SQL = """
+CREATE TABLE roles (
+    number      INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident    INTEGER NOT NULL REFERENCES incidents (number),
+    role        TEXT NOT NULL,
+    person      TEXT NOT NULL,
+    since       TEXT NOT NULL,
+    until       TEXT,
+    assigned_by TEXT NOT NULL DEFAULT '',
+    event_id    INTEGER
+);
+CREATE UNIQUE INDEX one_holder_per_role ON roles (incident, role) WHERE until IS NULL;
+CREATE TABLE work_items (
+    number     INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident   INTEGER NOT NULL REFERENCES incidents (number),
+    kind       TEXT NOT NULL,
+    seq        INTEGER NOT NULL CHECK (seq >= 1),
+    revision   INTEGER NOT NULL CHECK (revision >= 1),
+    body       TEXT NOT NULL CHECK (json_valid(body)),
+    updated_at TEXT NOT NULL,
+    UNIQUE (incident, kind, seq)
+);
+"""
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "incidents and timeline events", _V1_SQL),
     Migration(2, "timeline sync: event revisions, sync cursors, alert inbox", _V2_SQL),
     Migration(3, "communication drafts and remote ids", _V3_SQL),
     Migration(4, "hypotheses", _V4_SQL),
+    Migration(5, "coordination: roles and work items", _V5_SQL),
 )
 
 _BOOKKEEPING_SQL = """

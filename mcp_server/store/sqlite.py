@@ -57,6 +57,7 @@ from mcp_server.store.models import (
     TimelineEvent,
     format_incident_id,
 )
+from mcp_server.store.sqlite_coordination import SqliteCoordination
 from mcp_server.store.sqlite_core import (
     DEFAULT_BUSY_TIMEOUT,
     EVENT_COLUMNS,
@@ -82,7 +83,7 @@ _require = require_incident
 _touch = touch
 
 
-class SqliteIncidentStore(SqliteSync, SqliteDrafts, SqliteHypotheses):
+class SqliteIncidentStore(SqliteSync, SqliteDrafts, SqliteHypotheses, SqliteCoordination):
     """An ``IncidentStore`` in one SQLite file; create it once and share it between threads."""
 
     # -- incidents and their timelines ----------------------------------------------------------

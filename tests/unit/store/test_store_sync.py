@@ -151,4 +151,4 @@ def test_a_version_one_database_with_data_upgrades(db_path: Path) -> None:
         assert outcome == "updated" and len(upgraded.get_revisions(message_id)) == 1
         assert upgraded.list_drafts(inc) == []
     with closing(sqlite3.connect(db_path)) as conn:
-        assert schema_version(conn) == len(MIGRATIONS) == 4
+        assert schema_version(conn) == len(MIGRATIONS) == 5
