@@ -19,7 +19,7 @@ from mcp_server import __version__
 from mcp_server.config import Config
 from mcp_server.prompts import add_prompts
 from mcp_server.runtime import Runtime, open_runtime
-from mcp_server.tools import comms, context, deploys, hypotheses, incidents, postmortem, triage
+from mcp_server.tools import comms, context, coordination, deploys, hypotheses, incidents, postmortem, triage
 from mcp_server.tools import timeline as timeline_tools
 from mcp_server.tools.common import ToolSet
 
@@ -57,6 +57,11 @@ CATEGORIES: list[Category] = [
         "hypotheses",
         hypotheses.register,
         "propose from triage and deploys, keep two or three leading, settle each only with evidence from a tool",
+    ),
+    Category(
+        "coordination",
+        coordination.register,
+        "several responders: roles, who is on what, ruled out, questions, actions; a hand-over document when leaving",
     ),
     Category("postmortem", postmortem.register, "after mitigation: the draft from the record, every claim cited"),
 ]
@@ -113,4 +118,5 @@ def create_server(config: Config | None = None, *, data_note: str = "", referenc
         tools=[tool for _, tools in built for tool in tools.tools],
     )
     add_prompts(server)
+    coordination.add_resources(server)
     return server

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from adapters.models import Model, UtcDatetime
 
@@ -83,6 +83,17 @@ class WorkItem(Model):
     def is_open(self) -> bool:
         """Whether the item still needs someone (active, pending, an unanswered question...)."""
         return self.status in OPEN_STATUSES
+
+
+def build_item(data: dict[str, Any]) -> WorkItem:
+    """A work item from ``data``; a ValueError naming each problem as 'field: message' if it is not one."""
+    try:
+        return WorkItem.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        )
+        raise ValueError(problems) from None
 
 
 class Coordination(Model):

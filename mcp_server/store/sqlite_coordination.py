@@ -13,9 +13,17 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from pydantic import JsonValue, ValidationError
+from pydantic import JsonValue
 
-from mcp_server.coordination.models import ITEM_PREFIX, ROLES, Coordination, RoleAssignment, RoleName, WorkItem
+from mcp_server.coordination.models import (
+    ITEM_PREFIX,
+    ROLES,
+    Coordination,
+    RoleAssignment,
+    RoleName,
+    WorkItem,
+    build_item,
+)
 from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
 from mcp_server.store.migrations import from_db_time, to_db_time
 from mcp_server.store.models import TimelineEntry
@@ -183,10 +191,9 @@ def _parse_item_id(item_id: str) -> tuple[str, int]:
 
 def _validated(data: dict[str, Any]) -> WorkItem:
     try:
-        return WorkItem.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg']}" for e in exc.errors())
-        raise InvalidRecordError(f"the change is not valid: {problems}") from exc
+        return build_item(data)
+    except ValueError as exc:
+        raise InvalidRecordError(f"the change is not valid: {exc}") from exc
 
 
 def _describe(item: WorkItem) -> str:

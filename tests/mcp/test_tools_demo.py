@@ -28,6 +28,7 @@ READ_ONLY = {
     "rollback_plan",
     "comms_schedule",
     "list_hypotheses",
+    "get_coordination",
 }
 RECORD_WRITES = {
     "declare_incident",
@@ -38,6 +39,9 @@ RECORD_WRITES = {
     "add_evidence",
     "update_hypothesis",
     "draft_postmortem",
+    "assign_role",
+    "track_work",
+    "handoff",
 }
 OUTSIDE_WRITES = {"post_status", "post_chat", "send_email"}
 SYNC = {"sync_timeline", "propose_hypotheses"}  # read outside systems, write only the local record
