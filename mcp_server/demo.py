@@ -14,6 +14,8 @@ from pathlib import Path
 
 from mcp_server.comms.drafting import DraftSet, draft_for_incident, triage_facts
 from mcp_server.config import Config
+from mcp_server.coordination.handoff import Handoff
+from mcp_server.coordination.render import render_coordination
 from mcp_server.demo_response import ScenarioClock, respond
 from mcp_server.deploys.correlate import incident_from_triage, rank_incident
 from mcp_server.deploys.models import Ranking, RollbackPlan
@@ -45,6 +47,8 @@ class DemoRun:
     drafts: DraftSet
     timeline: list[TimelineEvent]
     hypotheses: list[Hypothesis]
+    coordination: str
+    handoff: Handoff
     postmortem: Postmortem
 
 
@@ -71,7 +75,10 @@ async def run_demo(runtime: Runtime, progress: Progress, clock: ScenarioClock) -
     postmortem = assemble(record, clock.now)
     postmortem = postmortem.model_copy(update={"markdown": render(postmortem, templates_dir(runtime.config))})
     events, _ = runtime.store.get_timeline(incident.id, limit=MAX_TIMELINE_LIMIT)
-    return DemoRun(result, ranking, plan, drafts, events, response.hypotheses, postmortem)
+    coordination, _ = render_coordination(runtime.store.get_coordination(incident.id))
+    return DemoRun(
+        result, ranking, plan, drafts, events, response.hypotheses, coordination, response.handoff, postmortem
+    )
 
 
 def _demo_incident(result: TriageResult, at: datetime) -> IncidentDraft:
@@ -104,6 +111,8 @@ def render_demo(run: DemoRun) -> str:
     drafts += [f"- {audience}: not drafted, {why}" for audience, why in run.drafts.skipped.items()]
     pages.append("\n".join(drafts) + "\n")
     pages.append(render_hypotheses(rank_hypotheses(run.hypotheses)))
+    pages.append(run.coordination)
+    pages.append(run.handoff.markdown)
     pages.append(export_markdown(run.timeline, title="Timeline"))
     pages.append(run.postmortem.markdown)
     return "\n".join(pages)
@@ -127,5 +136,7 @@ def demo_json(run: DemoRun) -> str:
     body: dict[str, object] = {k: v.model_dump(mode="json") if v else None for k, v in parts.items()}
     body["timeline"] = [e.model_dump(mode="json") for e in run.timeline]
     body["hypotheses"] = [r.model_dump(mode="json") for r in rank_hypotheses(run.hypotheses)]
+    body["coordination"] = run.coordination
+    body["handoff"] = run.handoff.model_dump(mode="json")
     body["postmortem"] = run.postmortem.model_dump(mode="json")
     return json.dumps(body, indent=2)

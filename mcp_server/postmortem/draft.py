@@ -22,7 +22,7 @@ from mcp_server.config import Config
 from mcp_server.postmortem import lessons, sections
 from mcp_server.postmortem.figures import response_figures
 from mcp_server.postmortem.models import Postmortem, Section
-from mcp_server.postmortem.record import PostmortemRecord
+from mcp_server.postmortem.record import Item, PostmortemRecord
 from mcp_server.store import resolve_db_path
 from mcp_server.store.base import MAX_TIMELINE_LIMIT, IncidentStore
 from mcp_server.store.errors import InvalidRecordError
@@ -32,13 +32,21 @@ FINGERPRINT = re.compile(r"\n<!-- firstfifteen draft sha256:([0-9a-f]{64}) -->\n
 
 
 def read_record(store: IncidentStore, incident_id: str) -> PostmortemRecord:
-    """The incident, its whole timeline (up to the store's maximum) and its hypotheses."""
+    """The incident, its whole timeline (up to the store's maximum), its hypotheses and its coordination items."""
     incident = store.get_incident(incident_id)
     events, truncated = store.get_timeline(incident.id, limit=MAX_TIMELINE_LIMIT)
+    coordination = store.get_coordination(incident.id)
     return PostmortemRecord(
         incident=incident,
         events=events,
         hypotheses=store.list_hypotheses(incident.id),
+        follow_ups=[
+            Item(a.text, a.event_id, owner=a.owner, status=a.status, note=a.note)
+            for a in coordination.of_kind("action")
+            if a.action_kind == "follow_up"
+        ],
+        ruled_out=[Item(r.text, r.event_id, note=r.note) for r in coordination.of_kind("ruled_out")],
+        roles=[Item(a.role, a.event_id, owner=a.person) for a in coordination.role_history],
         events_truncated=truncated,
     )
 

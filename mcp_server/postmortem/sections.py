@@ -44,7 +44,19 @@ def summary(record: PostmortemRecord, figures: ResponseFigures) -> Section:
         claims.append(Claim(text=f"Cause, supported by evidence: {cause[0].statement}.", cites=cite(event)))
     if figures.mitigate.event_id is not None:
         claims.append(_figure_claim(figures.mitigate, "Mitigated"))
+    if record.roles:
+        claims.append(_roles_claim(record))
     return section("summary", claims)
+
+
+def _roles_claim(record: PostmortemRecord) -> Claim:
+    """Who held each role, in order: 'incident commander alice, then bob; scribe carol'."""
+    held: dict[str, list[str]] = {}
+    for item in record.roles:
+        held.setdefault(item.text.replace("_", " "), []).append(item.owner)
+    text = "; ".join(f"{role} {', then '.join(people)}" for role, people in held.items())
+    cites = [c for item in record.roles for c in cite(item.event_id)]
+    return Claim(text=f"Roles: {text}.", cites=cites)
 
 
 def impact(record: PostmortemRecord, figures: ResponseFigures) -> Section:

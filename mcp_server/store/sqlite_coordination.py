@@ -198,7 +198,7 @@ def _validated(data: dict[str, Any]) -> WorkItem:
 
 def _describe(item: WorkItem) -> str:
     owner = f" (owner {item.owner})" if item.owner else ""
-    kind = f"{item.action_kind} action" if item.kind == "action" else item.kind.replace("_", " ")
+    kind = f"{item.action_kind.replace('_', '-')} action" if item.action_kind else item.kind.replace("_", " ")
     note = f": {item.note}" if item.note else ""
     return f"{kind.capitalize()} {item.id}{owner}: {item.text}{note}"
 

@@ -48,6 +48,7 @@ def test_the_supported_cause_is_the_scenarios_own(capsys, name):
         assert not statement.startswith("Deploy ")
     assert run["postmortem"]["status"] == "resolved"
     assert run["postmortem"]["figures"]["mitigate"]["minutes"] > 0
+    assert [s["key"] for s in run["postmortem"]["sections"] if not s["claims"]] == []  # every section filled
 
 
 def test_the_response_is_signed_and_refutes_only_with_evidence_against(capsys):
@@ -65,5 +66,15 @@ def test_the_response_is_signed_and_refutes_only_with_evidence_against(capsys):
 def test_the_markdown_demo_prints_each_document(capsys):
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
-    for heading in ("## Hypotheses", "# Post-mortem draft", "## Root cause and contributing factors"):
-        assert heading in out
+    documents = ("## Hypotheses", "# Coordination: INC-1", "# Handoff: INC-1", "# Timeline", "# Post-mortem draft")
+    positions = [out.index(heading) for heading in documents]
+    assert positions == sorted(positions)
+
+
+def test_the_json_demo_holds_the_coordination_and_the_handoff(capsys):
+    run = demo_json(capsys, "bad-deploy")
+    assert "- incident commander: demo-responder" in run["coordination"]
+    assert "**R-1**" in run["coordination"] and "(follow_up, cancelled)" in run["coordination"]
+    handoff = run["handoff"]
+    assert handoff["status"] == "mitigated" and handoff["markdown"].startswith("# Handoff: INC-1")
+    assert any(e["kind"] == "handoff" for e in run["timeline"])

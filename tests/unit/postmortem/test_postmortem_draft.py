@@ -101,6 +101,7 @@ def full_record() -> PostmortemRecord:
             Item("Rewrite the checkout service", 12, status="cancelled", note="the pool check covers the risk"),
         ],
         ruled_out=[Item("Payment provider outage", 13, note="provider status green, no 5xx from its API")],
+        roles=[Item("incident_commander", 14, owner="dana"), Item("incident_commander", 15, owner="sam")],
     )
 
 
@@ -118,7 +119,8 @@ def test_a_full_record_fills_every_section_in_order():
 
 def test_every_claim_cites_an_event_of_the_record_or_a_query():
     record = full_record()
-    known = {f"ev {e.id}" for e in record.events} | {f"ev {i.event_id}" for i in record.follow_ups + record.ruled_out}
+    items = record.follow_ups + record.ruled_out + record.roles
+    known = {f"ev {e.id}" for e in record.events} | {f"ev {i.event_id}" for i in items}
     queries = {e.reference for h in record.hypotheses for e in h.evidence}
     for claim in all_claims(record):
         assert claim.cites, claim.text
@@ -127,6 +129,7 @@ def test_every_claim_cites_an_event_of_the_record_or_a_query():
 
 def test_the_numbers_come_from_the_timeline_and_triage():
     sections = {s.key: s for s in assemble(full_record(), START).sections}
+    assert sections["summary"].claims[-1].text == "Roles: incident commander dana, then sam."
     impact = [c.text for c in sections["impact"].claims]
     assert impact[0].startswith("Customer impact lasted 31 minutes")
     assert "checkout: error ratio up to 18.20% against a 0.40% baseline." in impact

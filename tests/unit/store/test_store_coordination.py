@@ -65,7 +65,7 @@ def test_items_get_ids_per_kind_and_their_event(store):
     assert (w.id, w.status, a1.id, a2.id, a2.status) == ("W-1", "active", "A-1", "A-2", "pending")
     events = store.get_timeline(inc, kinds=["action_added"])[0]
     assert [e.id for e in events] == [a1.event_id, a2.event_id]
-    assert events[1].text == "Follow_up action A-2: add a pool alert"
+    assert events[1].text == "Follow-up action A-2: add a pool alert"
     assert [i.id for i in store.get_coordination(inc).of_kind("action")] == ["A-1", "A-2"]
 
 
