@@ -21,6 +21,7 @@ from adapters.models import (
     EmailMessage,
     HealthResult,
     HealthTarget,
+    LogQueryResult,
     PostResult,
     ProviderEvent,
     Sample,
@@ -31,7 +32,17 @@ from adapters.models import (
 )
 
 Capability = Literal[
-    "metrics", "health", "deploys", "provider_events", "alerts", "changes", "chat", "chat_post", "status_post", "email"
+    "metrics",
+    "health",
+    "deploys",
+    "provider_events",
+    "alerts",
+    "changes",
+    "chat",
+    "chat_post",
+    "status_post",
+    "email",
+    "logs",
 ]
 CAPABILITIES: tuple[Capability, ...] = (
     "metrics",
@@ -44,6 +55,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     "chat_post",
     "status_post",
     "email",
+    "logs",
 )
 
 
@@ -85,6 +97,30 @@ class MetricsSource(Protocol):
 
     def query_link(self, promql: str, window: TimeWindow) -> str:
         """A link that opens ``promql`` over ``window`` in the backend's UI ('' when it has none)."""
+
+
+@runtime_checkable
+class PromQLSource(Protocol):
+    """Optional extra of a metrics source: a range query of any PromQL, not only the configured signals.
+
+    Not a capability of its own (nothing declares it): ``query_metric`` checks the metrics source
+    with ``isinstance`` and, without it, asks for a configured signal instead (the replay answers
+    only those).
+    """
+
+    async def range_promql(self, promql: str, window: TimeWindow, step: timedelta) -> list[Series]:
+        """Evaluate ``promql`` over ``window`` every ``step``."""
+
+
+@runtime_checkable
+class LogsSource(Protocol):
+    """A log store that answers LogQL (capability "logs")."""
+
+    name: str
+
+    async def query_logs(self, logql: str, window: TimeWindow, limit: int) -> LogQueryResult:
+        """The newest ``limit`` lines in ``window`` matching the log query ``logql``, newest first;
+        ``complete`` is False when the limit cut the answer short."""
 
 
 @runtime_checkable
@@ -216,6 +252,7 @@ PROTOCOLS: dict[Capability, type] = {
     "chat_post": ChatSink,
     "status_post": StatusPageSink,
     "email": EmailSink,
+    "logs": LogsSource,
 }
 """The Protocol an adapter declaring each capability must satisfy (checked when the runtime is built)."""
 

@@ -106,6 +106,24 @@ class Series(Model):
     points: list[Point]
 
 
+class LogLine(Model):
+    """One log line, with the labels of the stream it came from."""
+
+    t: UtcDatetime
+    line: str
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class LogQueryResult(Model):
+    """What one log query returned: lines newest first, and whether that was everything in the window."""
+
+    lines: list[LogLine]
+    complete: bool = Field(
+        default=True, description="False when the source stopped at the line limit, so older lines may be missing"
+    )
+    source: str = ""
+
+
 class HealthTarget(Model):
     """A health-check URL of one service."""
 

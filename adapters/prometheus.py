@@ -131,14 +131,18 @@ class PrometheusAdapter:
 
     async def range(self, query: SignalQuery, window: TimeWindow, step: timedelta) -> list[Series]:
         """Evaluate ``query`` over ``window`` every ``step`` (POST /api/v1/query_range)."""
+        return await self.range_promql(query.promql, window, step)
+
+    async def range_promql(self, promql: str, window: TimeWindow, step: timedelta) -> list[Series]:
+        """Evaluate any PromQL over ``window`` every ``step`` (POST /api/v1/query_range)."""
         step_s = step.total_seconds()
         summary = (
-            f"POST /api/v1/query_range query={clip(query.promql)} "
+            f"POST /api/v1/query_range query={clip(promql)} "
             f"start={iso_utc(window.start)} end={iso_utc(window.end)} step={step_s:g}s"
         )
         self._check_resolution(window, step_s, summary)
         form = {
-            "query": query.promql,
+            "query": promql,
             "start": iso_utc(window.start),
             "end": iso_utc(window.end),
             "step": f"{step_s:g}",

@@ -26,6 +26,7 @@ from adapters.base import (
     DeploySource,
     EmailSink,
     HealthChecker,
+    LogsSource,
     MetricsSource,
     ProviderEventSource,
     StatusPageSink,
@@ -115,6 +116,10 @@ class Runtime:
     def email_sinks(self) -> list[EmailSink]:
         """Adapters sending email."""
         return cast(list[EmailSink], self.sources("email"))
+
+    def logs_sources(self) -> list[LogsSource]:
+        """Adapters answering log queries."""
+        return cast(list[LogsSource], self.sources("logs"))
 
     @property
     def store(self) -> IncidentStore:

@@ -19,7 +19,7 @@ from mcp_server import __version__
 from mcp_server.config import Config
 from mcp_server.prompts import add_prompts
 from mcp_server.runtime import Runtime, open_runtime
-from mcp_server.tools import comms, context, coordination, deploys, hypotheses, incidents, postmortem, triage
+from mcp_server.tools import comms, context, coordination, deploys, evidence, hypotheses, incidents, postmortem, triage
 from mcp_server.tools import timeline as timeline_tools
 from mcp_server.tools.common import ToolSet
 
@@ -57,6 +57,9 @@ CATEGORIES: list[Category] = [
         "hypotheses",
         hypotheses.register,
         "propose from triage and deploys, keep two or three leading, settle each only with evidence from a tool",
+    ),
+    Category(
+        "evidence", evidence.register, "test a hypothesis: any PromQL against the day before, logs as counted patterns"
     ),
     Category(
         "coordination",

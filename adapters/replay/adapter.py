@@ -2,7 +2,9 @@
 
 Metrics are computed from the scenario's deterministic generator with Prometheus 2.x semantics
 (:mod:`adapters.replay.promql`), so triage over the replay sees the same numbers as over a real
-Prometheus holding the exported samples (tests/integration checks this). Health, deploys, alerts
+Prometheus holding the exported samples (tests/integration checks this). Logs (a LogQL subset,
+:mod:`adapters.replay.logql`) come from the scenario's ``logs:`` entries, written deterministically
+(:mod:`adapters.replay.logs`). Health, deploys, alerts
 and provider events answer "as of" the moment asked: a deploy still rolling out at the end of the
 window is ``in_progress``, a provider incident resolved later is still open.
 
@@ -33,6 +35,7 @@ from adapters.models import (
     Deploy,
     HealthResult,
     HealthTarget,
+    LogQueryResult,
     ProviderEvent,
     Sample,
     Series,
@@ -40,6 +43,8 @@ from adapters.models import (
     TimeWindow,
     iso_utc,
 )
+from adapters.replay.logql import parse_logql
+from adapters.replay.logs import query_scenario_logs
 from adapters.replay.promql import instant_samples, range_series
 from adapters.replay.scenario import (
     Scenario,
@@ -68,7 +73,7 @@ class ReplayAdapter:
 
     config_model: ClassVar[type[BaseModel]] = ReplaySettings
     capabilities: ClassVar[frozenset[str]] = frozenset(
-        {"metrics", "health", "deploys", "provider_events", "alerts", "changes"}
+        {"metrics", "health", "deploys", "provider_events", "alerts", "changes", "logs"}
     )
 
     def __init__(self, name: str, config: BaseModel, http: httpx.AsyncClient, context: AdapterContext) -> None:
@@ -197,6 +202,11 @@ class ReplayAdapter:
             if e.started <= window.end and (e.resolved is None or e.resolved >= window.start)
         ]
         return sorted(found, key=lambda e: (e.started_at or window.start, e.id))
+
+    async def query_logs(self, logql: str, window: TimeWindow, limit: int) -> LogQueryResult:
+        """The newest ``limit`` lines of ``window`` matching ``logql`` (a LogQL subset), newest first."""
+        selector = parse_logql(logql, self.name)
+        return query_scenario_logs(self.scenario, selector, window, max(1, limit), self.name)
 
     async def list_alerts(self, at: datetime) -> list[Alert]:
         """Alerts firing at ``at`` (a flapping alert shows only while one of its periods is on)."""

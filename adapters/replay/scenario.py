@@ -33,6 +33,7 @@ from adapters.replay.scenario_models import (
     ScenarioAlert,
     ScenarioDeploy,
     ScenarioEvent,
+    ScenarioLogs,
     ScenarioProviderEvent,
     ScenarioService,
     Traffic,
@@ -65,6 +66,7 @@ __all__ = [
     "ScenarioAlert",
     "ScenarioDeploy",
     "ScenarioEvent",
+    "ScenarioLogs",
     "ScenarioProviderEvent",
     "ScenarioRepos",
     "ScenarioService",
@@ -107,6 +109,7 @@ _TIME_FIELDS = {
     "deploys": ("started", "finished"),
     "alerts": ("starts", "ends"),
     "provider_events": ("started", "resolved"),
+    "logs": ("from", "to"),
 }
 
 
@@ -124,6 +127,7 @@ class Scenario(Model):
     deploys: list[ScenarioDeploy] = Field(default_factory=list)
     alerts: list[ScenarioAlert] = Field(default_factory=list)
     provider_events: list[ScenarioProviderEvent] = Field(default_factory=list)
+    logs: list[ScenarioLogs] = Field(default_factory=list, description="Log lines the services write")
     expected: Expected = Field(default_factory=Expected)
     _repos: ScenarioRepos = PrivateAttr()
 
@@ -267,7 +271,7 @@ def _check_services(scenario: Scenario) -> None:
 def _check_references(scenario: Scenario) -> None:
     names = scenario.names()
     refs = [("page", scenario.page.service)]
-    for key in ("events", "deploys", "alerts"):
+    for key in ("events", "deploys", "alerts", "logs"):
         refs += [(f"{key}[{i}]", item.service) for i, item in enumerate(getattr(scenario, key))]
     for where, service in refs:
         if service not in names:

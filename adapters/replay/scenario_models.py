@@ -11,6 +11,7 @@ these models see them).
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -19,6 +20,9 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from adapters.models import ChangeKind, DeployStatus, Model, UtcDatetime
 
 Health = Literal["up", "down"]
+LOG_PLACEHOLDERS = ("uuid", "hex", "id", "n", "ms", "ip")
+"""What a log template may hold in braces, each filled per line (see adapters.replay.logs)."""
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 SHA_PATTERN = r"^[0-9a-f]{40}$"
 """A full commit id: 40 lowercase hex digits."""
 
@@ -120,6 +124,46 @@ class ScenarioEvent(Model):
                 return False  # that day's occurrence is before the job first ran
             moment = moment - timedelta(days=shift)
         return self.start <= moment <= self.end
+
+
+class ScenarioLogs(Model):
+    """Log lines one service writes at a rate between two moments, from a few templates.
+
+    Without ``from`` the lines start with the metric series, without ``to`` they go on to their end:
+    that is the service's everyday noise. Each line has the stream labels ``service`` and ``level``
+    and the entry's ``labels``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    service: str
+    start: UtcDatetime | None = Field(default=None, alias="from")
+    end: UtcDatetime | None = Field(default=None, alias="to")
+    per_minute: float = Field(gt=0, le=600, description="Lines written per minute, on average")
+    level: str = Field(default="error", min_length=1)
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra stream labels")
+    templates: list[str] = Field(min_length=1, description="Lines with {uuid}, {hex}, {id}, {n}, {ms} or {ip}")
+
+    @field_validator("templates")
+    @classmethod
+    def _known_placeholders(cls, templates: list[str]) -> list[str]:
+        for template in templates:
+            unknown = [p for p in _PLACEHOLDER.findall(template) if p not in LOG_PLACEHOLDERS]
+            if unknown:
+                raise ValueError(f"{template!r}: unknown placeholders {unknown} (known: {list(LOG_PLACEHOLDERS)})")
+        return templates
+
+    @model_validator(mode="after")
+    def _own_labels(self) -> ScenarioLogs:
+        if {"service", "level"} & set(self.labels):
+            raise ValueError("labels: service and level are set from the entry itself")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("'to' must be after 'from'")
+        return self
+
+    def active(self, moment: datetime) -> bool:
+        """Whether the service writes these lines at ``moment``."""
+        return (self.start is None or self.start <= moment) and (self.end is None or moment <= self.end)
 
 
 class FileChange(Model):

@@ -35,6 +35,7 @@ from adapters.models import (
     ChatMessage,
     Deploy,
     EmailMessage,
+    LogLine,
     Model,
     Point,
     ProviderEvent,
@@ -48,6 +49,7 @@ WINDOW = TimeWindow(start=datetime(2026, 3, 14, 2, 0, tzinfo=UTC), end=AT)
 OLDEST = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
 QUERY = SignalQuery(signal="requests", promql="sum by (service) (rate(http_requests_total[15m]))", range_seconds=900)
 STEP = timedelta(minutes=1)
+LOGQL = '{service="checkout"} |= "error"'
 UPDATE = StatusUpdate(
     incident_key="inc-42",
     title="Elevated checkout errors",
@@ -90,6 +92,7 @@ DEFAULT_ARGS: dict[str, ArgsFor] = {
     "post_message": lambda env: ("C0INCIDENT", "Update: rolled back"),
     "post_update": lambda env: (UPDATE,),
     "send": lambda env: (EMAIL,),
+    "query_logs": lambda env: (LOGQL, env.window, 100),
     # Case-specific: health targets, repos and commits come from the case's backend.
     "accepts": lambda env: (env.data["targets"][0].url,),
     "check_health": lambda env: (env.data["targets"], env.at),
@@ -260,6 +263,8 @@ def _check_window(item: BaseModel, asked: dict[str, Any]) -> None:
         assert item.resolved_at is None or item.resolved_at >= window.start, f"event {item.id} ended before it"
     if isinstance(item, Point) and window is not None:
         assert window.start <= item.t <= window.end, f"point {item.t} outside {window.label()}"
+    if isinstance(item, LogLine) and window is not None:
+        assert window.start <= item.t <= window.end, f"log line at {item.t} outside {window.label()}"
     if isinstance(item, Alert) and at is not None:
         assert item.starts_at <= at, f"alert {item.name} starts after {at}"
     if isinstance(item, ChatMessage) and oldest is not None:

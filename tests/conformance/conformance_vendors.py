@@ -8,18 +8,21 @@ payloads from tests/unit/adapters.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 import test_argocd as argo_api
 import test_github as github_api
+import test_loki as loki_api
 import test_slack as slack_api
 import test_statuspage_write as statuspage_api
 from conformance_harness import UPDATE, Case, Env, Fault, Limit
 from conformance_hosted import HTTP_FAULTS, answer, json_route
 
 from adapters.errors import AuthError, BadResponseError, NotFoundError, QueryError, RateLimitedError
+from adapters.loki import BUILDINFO_PATH, QUERY_PATH
 
 # --- github -----------------------------------------------------------------------------------------
 
@@ -193,4 +196,40 @@ STATUSPAGE_API = Case(
         Limit("no-notifications-by-default", _no_notifications),
         Limit("unknown-component-sends-nothing", _unknown_component),
     ),
+)
+
+# --- loki ------------------------------------------------------------------------------------------------
+
+LOKI = loki_api.URL
+
+
+def _loki_backend(env: Env) -> None:
+    inside = env.window.end - timedelta(minutes=1)
+    env.router.get(f"{LOKI}{QUERY_PATH}").respond(
+        json=loki_api.streams(({"service": "checkout"}, [[loki_api.ns(inside), "error: pool timeout"]]))
+    )
+    env.router.get(f"{LOKI}{BUILDINFO_PATH}").respond(json={"version": "3.1.0"})
+
+
+async def _loki_line_cap(adapter: Any, env: Env) -> None:
+    page = [[loki_api.ns(env.window.end - timedelta(seconds=n)), f"error {n}"] for n in range(5)]
+    route = env.router.get(f"{LOKI}{QUERY_PATH}").respond(json=loki_api.streams(({"service": "checkout"}, page)))
+    result = await adapter.query_logs('{service="checkout"}', env.window, 1_000)
+    assert route.calls.last.request.url.params["limit"] == "5" and len(result.lines) == 5 and not result.complete
+
+
+LOKI_CASE = Case(
+    settings=lambda env: {"url": LOKI, "tenant_id": "team-a"},
+    backend=_loki_backend,
+    faults=(
+        *HTTP_FAULTS,
+        Fault(
+            "metric-query",
+            json_route(f"{LOKI}{QUERY_PATH}", {"status": "success", "data": {"resultType": "matrix", "result": []}}),
+            QueryError,
+            methods=("query_logs",),
+        ),
+        Fault("400-parse-error", answer(lambda: httpx.Response(400, text="parse error at line 1")), QueryError),
+    ),
+    limits=(Limit("max-lines", _loki_line_cap, {"max_lines": 5}),),
 )

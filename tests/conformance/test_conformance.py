@@ -32,7 +32,7 @@ from conformance_harness import (
 )
 from conformance_hosted import ALERTMANAGER, HTTP_HEALTH, PROMETHEUS, STATUSPAGE
 from conformance_local import DEPLOY_FILE, GIT, REPLAY, SMTP, STATIC_STATUS
-from conformance_vendors import ARGOCD, GITHUB, SLACK_CASE, STATUSPAGE_API
+from conformance_vendors import ARGOCD, GITHUB, LOKI_CASE, SLACK_CASE, STATUSPAGE_API
 
 from adapters.registry import installed_adapters, load_adapter_class
 
@@ -52,6 +52,7 @@ CASES: dict[str, Case] = {
     "static_status": STATIC_STATUS,
     "smtp": SMTP,
     "replay": REPLAY,
+    "loki": LOKI_CASE,
 }
 # Built-ins are the entry points this project registers (pyproject.toml); a third-party package's are its own.
 BUILTINS = [name for name in installed_adapters() if load_adapter_class(name).__module__.startswith("adapters.")]

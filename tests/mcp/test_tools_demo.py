@@ -29,6 +29,8 @@ READ_ONLY = {
     "comms_schedule",
     "list_hypotheses",
     "get_coordination",
+    "query_metric",
+    "query_logs",
 }
 RECORD_WRITES = {
     "declare_incident",

@@ -128,7 +128,8 @@ def replay(scenario: str, http: httpx.AsyncClient, base_dir: Path | None = None)
 
 def test_registered_under_its_entry_point() -> None:
     assert load_adapter_class("replay") is ReplayAdapter
-    assert ReplayAdapter.capabilities == {"metrics", "health", "deploys", "provider_events", "alerts", "changes"}
+    capabilities = {"metrics", "health", "deploys", "provider_events", "alerts", "changes", "logs"}
+    assert ReplayAdapter.capabilities == capabilities
 
 
 async def test_unknown_scenario_fails_at_start(http: httpx.AsyncClient) -> None:

@@ -12,13 +12,14 @@ from adapters import registry
 from adapters.base import CAPABILITIES
 from adapters.errors import ConfigError
 
-BUILT_INS = {"prometheus", "alertmanager", "http", "statuspage", "deploy_file", "replay"}
+BUILT_INS = {"prometheus", "alertmanager", "http", "statuspage", "deploy_file", "replay", "loki"}
 METHODS = {
     "metrics": ("instant", "range", "query_link"),
     "health": ("check_health",),
     "deploys": ("list_deploys",),
     "provider_events": ("list_events",),
     "alerts": ("list_alerts",),
+    "logs": ("query_logs",),
     "changes": ("knows", "get_changes"),
 }
 

@@ -1,0 +1,1 @@
+"""Evidence for and against hypotheses: log lines grouped into patterns, metric series summarised."""

@@ -1,0 +1,246 @@
+"""Evidence tools: a read-only metric query with a summary against the day before, and a log query
+whose lines come back grouped into counted error patterns.
+
+Both answer within the triage deadline with a per-source status: a source that is down or slow
+leaves its part empty and says so, never a hang and never an empty answer read as "nothing wrong".
+A query the backend refuses (bad PromQL or LogQL) is an error that says what is accepted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import partial
+from typing import Annotated, Literal, TypeVar, cast
+
+import anyio
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from adapters.base import PromQLSource
+from adapters.errors import FirstfifteenError, QueryError
+from adapters.models import LogLine, LogQueryResult, Model, Series, SignalName, SourceState, SourceStatus, TimeWindow
+from mcp_server.evidence.patterns import LogPattern, group_patterns
+from mcp_server.evidence.series import SeriesSummary, summarise
+from mcp_server.runtime import Runtime
+from mcp_server.signals import build_query
+from mcp_server.tools.common import (
+    ServicesArg,
+    TimeArg,
+    ToolSet,
+    cap,
+    check_services,
+    read_only_tool,
+    resolve_span,
+    resolve_width,
+    runtime_of,
+    tool_errors,
+)
+
+T = TypeVar("T")
+DEFAULT_SPAN = timedelta(minutes=30)
+DAY = timedelta(days=1)
+MAX_POINTS_PER_WINDOW = 240
+MAX_LINES = 5_000
+RATE_SECONDS = 300
+
+
+class MetricResult(Model):
+    """A metric query over a window: each series summarised against the same window a day earlier."""
+
+    query: str
+    window: TimeWindow
+    baseline_window: TimeWindow
+    step_seconds: float
+    series: list[SeriesSummary]
+    truncated: bool
+    hint: str = ""
+    link: str = ""
+    sources: list[SourceStatus]
+    data_note: str = ""
+
+
+class LogsResult(Model):
+    """A log query over a window: the lines grouped into patterns, counted, with a few examples."""
+
+    query: str
+    window: TimeWindow
+    patterns: list[LogPattern]
+    lines_read: int
+    complete: bool = Field(description="False when a source stopped at the line limit: counts are lower bounds")
+    examples: list[LogLine]
+    truncated: bool = Field(description="More patterns than shown")
+    hint: str = ""
+    sources: list[SourceStatus]
+    data_note: str = ""
+
+
+async def query_metric(
+    ctx: Context[Runtime],
+    promql: Annotated[str | None, Field(max_length=4_000, description="Any read-only PromQL")] = None,
+    signal: Annotated[Literal["requests", "errors", "latency"] | None, Field(description="Or a signal")] = None,
+    services: ServicesArg = None,
+    since: TimeArg = "now-30m",
+    until: TimeArg = "now",
+    step: Annotated[str | None, Field(description="e.g. '1m'; default: about 120 points")] = None,
+    points: Annotated[int, Field(ge=0, le=200, description="Raw points per series to include")] = 0,
+    max_series: Annotated[int, Field(ge=1, le=100)] = 20,
+) -> MetricResult:
+    """Range-query PromQL (or a configured signal per service) and summarise each series: min, max, last,
+    mean and the change against the same window a day earlier."""
+    runtime = runtime_of(ctx)
+    window = resolve_span(runtime, since, until, DEFAULT_SPAN)
+    baseline = TimeWindow(start=window.start - DAY, end=window.end - DAY)
+    source = runtime.metrics()
+    with tool_errors("querying the metric"):
+        every = _step(window, step)
+        if source is None:
+            raise ValueError("no metrics source is configured: add a prometheus adapter (docs/adapters.md)")
+        ask, query = _metric_asker(runtime, source, promql, signal, services)
+        statuses: list[SourceStatus] = []
+        found = await _bounded(runtime, source.name, "metrics", lambda: ask(window, every), statuses, raise_query=True)
+        before = await _bounded(runtime, source.name, "metrics baseline", lambda: ask(baseline, every), statuses)
+    shown, truncated = cap(summarise(found or [], before or [], points), max_series)
+    return MetricResult(
+        query=query,
+        window=window,
+        baseline_window=baseline,
+        step_seconds=every.total_seconds(),
+        series=shown,
+        truncated=truncated,
+        hint=f"Only {max_series} series: aggregate (sum by (...)) or narrow the selector." if truncated else "",
+        link=source.query_link(query, window),
+        sources=statuses,
+        data_note=runtime.data_note,
+    )
+
+
+def _metric_asker(
+    runtime: Runtime, source: object, promql: str | None, signal: str | None, services: list[str] | None
+) -> tuple[Callable[[TimeWindow, timedelta], Awaitable[list[Series]]], str]:
+    """How to ask the source for the series, and the query as text; a clear error when neither is usable."""
+    if (promql is None) == (signal is None):
+        raise ValueError("pass either promql or signal, not both or neither (e.g. signal='errors')")
+    if promql is not None:
+        if not isinstance(source, PromQLSource):
+            raise ValueError(
+                "this metrics source answers only the configured signals, not free PromQL: "
+                "pass signal ('requests', 'errors' or 'latency') and services instead"
+            )
+        return (lambda w, s: source.range_promql(promql, w, s)), promql
+    names = check_services(runtime, services) or [s.name for s in runtime.config.services]
+    chosen = cast(SignalName, signal)
+    query = build_query(runtime.config.signals, chosen, names, range_seconds=RATE_SECONDS, quantile=0.99)
+    metrics = runtime.metrics()
+    assert metrics is not None  # checked by the caller
+    return (lambda w, s: metrics.range(query, w, s)), query.promql
+
+
+def _step(window: TimeWindow, step: str | None) -> timedelta:
+    """The resolution: the one asked for, else about 120 points; never more than the cap per window."""
+    span = window.end - window.start
+    chosen = resolve_width(step) if step else max(timedelta(seconds=15), span / 120)
+    if span / chosen > MAX_POINTS_PER_WINDOW:
+        raise ValueError(
+            f"step {chosen} gives more than {MAX_POINTS_PER_WINDOW} points over {span}: "
+            f"use a step of at least {span / MAX_POINTS_PER_WINDOW}, or a shorter window"
+        )
+    return timedelta(seconds=max(1, round(chosen.total_seconds())))
+
+
+async def query_logs(
+    ctx: Context[Runtime],
+    logql: Annotated[str, Field(min_length=3, max_length=4_000, description='e.g. {service="checkout"} |= "error"')],
+    since: TimeArg = "now-30m",
+    until: TimeArg = "now",
+    limit: Annotated[int, Field(ge=1, le=MAX_LINES, description="Most lines read per source")] = 1_000,
+    max_patterns: Annotated[int, Field(ge=1, le=50)] = 15,
+    examples: Annotated[int, Field(ge=0, le=20, description="Newest raw lines to include")] = 3,
+) -> LogsResult:
+    """Run a LogQL log query and group the lines into error patterns (variable parts masked), counted,
+    most frequent first, with first and last seen."""
+    runtime = runtime_of(ctx)
+    window = resolve_span(runtime, since, until, DEFAULT_SPAN)
+    sources = runtime.logs_sources()
+    statuses: list[SourceStatus] = []
+    with tool_errors("querying the logs"):
+        if not sources:
+            raise ValueError("no logs source is configured: add a loki adapter (docs/adapters.md)")
+        results: list[LogQueryResult | None] = [None] * len(sources)
+        refused: list[QueryError] = []
+
+        async def one(index: int) -> None:
+            source = sources[index]
+            ask = partial(source.query_logs, logql, window, limit)
+            try:
+                results[index] = await _bounded(runtime, source.name, "logs", ask, statuses, raise_query=True)
+            except QueryError as exc:  # raised after the group, so the model sees the source's own words
+                refused.append(exc)
+
+        async with anyio.create_task_group() as group:
+            for index in range(len(sources)):
+                group.start_soon(one, index)
+        if refused:
+            raise refused[0]
+    answered = [r for r in results if r is not None]
+    lines = sorted((line for r in answered for line in r.lines), key=lambda line: line.t, reverse=True)
+    shown, truncated = cap(group_patterns(lines), max_patterns)
+    complete = all(r.complete for r in answered) and len(answered) == len(sources)
+    return LogsResult(
+        query=logql,
+        window=window,
+        patterns=shown,
+        lines_read=len(lines),
+        complete=complete,
+        examples=lines[:examples],
+        truncated=truncated,
+        hint="" if complete else "Counts are lower bounds: narrow the query or the window, or raise limit.",
+        sources=sorted(statuses, key=lambda s: s.source),
+        data_note=runtime.data_note,
+    )
+
+
+async def _bounded(
+    runtime: Runtime,
+    name: str,
+    capability: str,
+    ask: Callable[[], Awaitable[T]],
+    statuses: list[SourceStatus],
+    *,
+    raise_query: bool = False,
+) -> T | None:
+    """``ask()`` within the triage deadline; its status recorded; None when it failed or timed out.
+
+    With ``raise_query`` a QueryError (the backend refused the query itself) is raised, since the
+    caller must fix the query; any other failure only empties that source's part.
+    """
+    started = time.monotonic()
+    deadline = runtime.config.triage.deadline_seconds
+    try:
+        with anyio.fail_after(deadline):
+            answer = await ask()
+    except TimeoutError:
+        statuses.append(_status(name, capability, "timeout", f"no answer within {deadline:g} s", started))
+        return None
+    except QueryError:
+        if raise_query:
+            raise
+        statuses.append(_status(name, capability, "error", "the query was refused", started))
+        return None
+    except FirstfifteenError as exc:
+        statuses.append(_status(name, capability, "error", exc.describe()[:500], started))
+        return None
+    statuses.append(_status(name, capability, "ok", "", started))
+    return answer
+
+
+def _status(name: str, capability: str, state: SourceState, detail: str, started: float) -> SourceStatus:
+    elapsed = round((time.monotonic() - started) * 1000, 1)
+    return SourceStatus(source=name, capability=capability, status=state, detail=detail, elapsed_ms=elapsed, queries=1)
+
+
+def register(tools: ToolSet) -> None:
+    """Add the evidence tools."""
+    read_only_tool(tools, "Query a metric")(query_metric)
+    read_only_tool(tools, "Query the logs")(query_logs)
