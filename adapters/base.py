@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import ClassVar, Literal, Protocol, runtime_checkable
+from typing import ClassVar, Literal, Protocol, get_args, runtime_checkable
 
 import httpx
 from pydantic import BaseModel
@@ -44,19 +44,7 @@ Capability = Literal[
     "email",
     "logs",
 ]
-CAPABILITIES: tuple[Capability, ...] = (
-    "metrics",
-    "health",
-    "deploys",
-    "provider_events",
-    "alerts",
-    "changes",
-    "chat",
-    "chat_post",
-    "status_post",
-    "email",
-    "logs",
-)
+CAPABILITIES: tuple[Capability, ...] = get_args(Capability)
 
 
 class AdapterContext(BaseModel):

@@ -5,37 +5,11 @@ from __future__ import annotations
 import anyio
 import pytest
 from mcp import Client
+from mcp_calls import call, declare, refused
 
 from mcp_server.server import create_server
 
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
-
-
-async def call(client: Client, tool: str, **arguments):
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, text_of(result)
-    return result.structured_content
-
-
-async def refused(client: Client, tool: str, **arguments) -> str:
-    result = await client.call_tool(tool, arguments)
-    assert result.is_error
-    return text_of(result)
-
-
-async def declare(client: Client) -> str:
-    declared = await call(client, "declare_incident", title="checkout errors", severity="SEV2", started_at="now-15m")
-    return declared["id"]
-
-
-@pytest.fixture
-async def client():
-    async with Client(create_server(), raise_exceptions=True) as c:
-        yield c
 
 
 async def test_roles_items_and_the_live_document(client):

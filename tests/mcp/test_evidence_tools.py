@@ -4,34 +4,13 @@ from __future__ import annotations
 
 import pytest
 from mcp import Client
+from mcp_calls import call, refused
 
 from mcp_server.config import AdapterEntry
 from mcp_server.embedded import demo_settings
 from mcp_server.server import create_server
 
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
-
-
-async def call(client: Client, tool: str, **arguments):
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, text_of(result)
-    return result.structured_content
-
-
-async def refused(client: Client, tool: str, **arguments) -> str:
-    result = await client.call_tool(tool, arguments)
-    assert result.is_error
-    return text_of(result)
-
-
-@pytest.fixture
-async def client():
-    async with Client(create_server(), raise_exceptions=True) as c:
-        yield c
 
 
 async def test_a_signal_is_summarised_against_the_day_before_with_its_window(client):

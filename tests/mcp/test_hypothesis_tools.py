@@ -5,31 +5,11 @@ from __future__ import annotations
 import anyio
 import pytest
 from mcp import Client
+from mcp_calls import call, declare, text_of
 
 from mcp_server.server import create_server
 
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
-
-
-async def call(client: Client, tool: str, **arguments):
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, text_of(result)
-    return result.structured_content
-
-
-async def declare(client: Client) -> str:
-    declared = await call(client, "declare_incident", title="checkout errors", severity="SEV2", started_at="now-15m")
-    return declared["id"]
-
-
-@pytest.fixture
-async def client():
-    async with Client(create_server(), raise_exceptions=True) as c:
-        yield c
 
 
 async def test_proposals_follow_from_triage_and_the_ranking_and_cite_their_events(client):

@@ -5,32 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mcp import Client
-
-from mcp_server.server import create_server
+from mcp_calls import call, declare, text_of
 
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
-
-
-async def call(client: Client, tool: str, **arguments):
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, text_of(result)
-    return result.structured_content
-
-
-@pytest.fixture
-async def client():
-    async with Client(create_server(), raise_exceptions=True) as c:
-        yield c
-
-
-async def declare(client: Client) -> str:
-    declared = await call(client, "declare_incident", title="checkout errors", severity="SEV2", started_at="now-20m")
-    return declared["id"]
 
 
 async def test_status_changes_land_once_on_the_timeline_at_the_given_time(client):

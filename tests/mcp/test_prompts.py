@@ -5,19 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from mcp import Client
 
 from mcp_server.prompts import PLUGIN_TOOL_PREFIX, load_workflows, parse_skill
-from mcp_server.server import create_server
 
 pytestmark = pytest.mark.anyio
 SKILLS = Path(__file__).resolve().parents[2] / "skills"
-
-
-@pytest.fixture
-async def client():
-    async with Client(create_server(), raise_exceptions=True) as c:
-        yield c
 
 
 async def test_every_skill_is_a_prompt_with_its_description(client):
