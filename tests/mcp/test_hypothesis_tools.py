@@ -110,3 +110,15 @@ async def test_two_clients_adding_evidence_at_once_lose_nothing(tmp_path):
         final = (await call(second, "list_hypotheses", incident_id=incident))["hypotheses"][0]["hypothesis"]
     assert len(final["evidence"]) == 12 and final["revision"] == 13
     assert {e["added_by"] for e in final["evidence"]} == {"alice", "bob"}
+
+
+async def test_evidence_for_a_hypothesis_that_does_not_exist_is_refused_and_nothing_is_written(client):
+    incident = await declare(client)
+    await call(client, "record_hypothesis", incident_id=incident, statement="Pool exhausted")
+    result = await client.call_tool(
+        "add_evidence",
+        {"incident_id": incident, "hypothesis_id": "H-99", "direction": "for", "summary": "x", "source": "query"},
+    )
+    assert result.is_error and "H-99" in text_of(result) and "H-1" in text_of(result)
+    timeline = await call(client, "get_timeline", incident_id=incident, kinds=["evidence_added"])
+    assert timeline["events"] == []
