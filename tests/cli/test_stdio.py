@@ -1,4 +1,4 @@
-"""One real stdio round trip: `firstfifteen serve` in a subprocess, driven by the SDK client."""
+"""Real stdio round trips: `firstfifteen serve` in subprocesses, driven by the SDK client."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
@@ -33,3 +34,31 @@ async def test_serve_over_stdio(tmp_path):
         declared = await client.call_tool("declare_incident", {"title": "stdio", "severity": "SEV3"})
         assert declared.structured_content["id"].startswith("INC-")
     assert (tmp_path / "db.sqlite3").exists()
+
+
+async def test_two_responders_servers_in_their_own_processes_lose_nothing(tmp_path):
+    """Each responder's client starts its own server process; both write one incident at once."""
+    command, args = server_command()
+    env = {**os.environ, "FIRSTFIFTEEN_DB": str(tmp_path / "shared.sqlite3")}
+    env.pop("FIRSTFIFTEEN_CONFIG", None)
+    params = StdioServerParameters(command=command, args=args, env=env)
+    async with Client(params) as alice, Client(params) as bob:
+        declared = await alice.call_tool("declare_incident", {"title": "shared", "severity": "SEV2"})
+        incident = declared.structured_content["id"]
+
+        async def work(client: Client, who: str) -> None:
+            for n in range(5):
+                arguments = {"incident_id": incident, "kind": "action", "text": f"{who} {n}", "actor": who}
+                assert not (await client.call_tool("track_work", arguments)).is_error
+                note = {"incident_id": incident, "text": f"{who} note {n}", "actor": who}
+                assert not (await client.call_tool("append_timeline", note)).is_error
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(work, alice, "alice")
+            group.start_soon(work, bob, "bob")
+        view = (await bob.call_tool("get_coordination", {"incident_id": incident})).structured_content
+        timeline = (await alice.call_tool("get_timeline", {"incident_id": incident, "limit": 100})).structured_content
+    items = {item["text"] for item in view["coordination"]["items"]}
+    assert items == {f"{who} {n}" for who in ("alice", "bob") for n in range(5)}
+    notes = [e["text"] for e in timeline["events"] if e["kind"] == "note"]
+    assert sorted(notes) == sorted(f"{who} note {n}" for who in ("alice", "bob") for n in range(5))
