@@ -18,7 +18,7 @@ import anyio
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from adapters.base import PromQLSource
+from adapters.base import LogsSource, PromQLSource
 from adapters.errors import FirstfifteenError, QueryError
 from adapters.models import LogLine, LogQueryResult, Model, Series, SignalName, SourceState, SourceStatus, TimeWindow
 from mcp_server.evidence.patterns import LogPattern, group_patterns
@@ -167,22 +167,7 @@ async def query_logs(
     with tool_errors("querying the logs"):
         if not sources:
             raise ValueError("no logs source is configured: add a loki adapter (docs/adapters.md)")
-        results: list[LogQueryResult | None] = [None] * len(sources)
-        refused: list[QueryError] = []
-
-        async def one(index: int) -> None:
-            source = sources[index]
-            ask = partial(source.query_logs, logql, window, limit)
-            try:
-                results[index] = await _bounded(runtime, source.name, "logs", ask, statuses, raise_query=True)
-            except QueryError as exc:  # raised after the group, so the model sees the source's own words
-                refused.append(exc)
-
-        async with anyio.create_task_group() as group:
-            for index in range(len(sources)):
-                group.start_soon(one, index)
-        if refused:
-            raise refused[0]
+        results = await _ask_logs(runtime, sources, partial(_logs_call, logql, window, limit), statuses)
     answered = [r for r in results if r is not None]
     lines = sorted((line for r in answered for line in r.lines), key=lambda line: line.t, reverse=True)
     shown, truncated = cap(group_patterns(lines), max_patterns)
@@ -199,6 +184,37 @@ async def query_logs(
         sources=sorted(statuses, key=lambda s: s.source),
         data_note=runtime.data_note,
     )
+
+
+def _logs_call(logql: str, window: TimeWindow, limit: int, source: LogsSource) -> Awaitable[LogQueryResult]:
+    return source.query_logs(logql, window, limit)
+
+
+async def _ask_logs(
+    runtime: Runtime,
+    sources: list[LogsSource],
+    ask: Callable[[LogsSource], Awaitable[LogQueryResult]],
+    statuses: list[SourceStatus],
+) -> list[LogQueryResult | None]:
+    """Every logs source at once, each within the deadline; a query one refuses is raised after all ended."""
+    results: list[LogQueryResult | None] = [None] * len(sources)
+    refused: list[QueryError] = []
+
+    async def one(index: int) -> None:
+        source = sources[index]
+        try:
+            results[index] = await _bounded(
+                runtime, source.name, "logs", partial(ask, source), statuses, raise_query=True
+            )
+        except QueryError as exc:  # raised after the group, so the model sees the source's own words
+            refused.append(exc)
+
+    async with anyio.create_task_group() as group:
+        for index in range(len(sources)):
+            group.start_soon(one, index)
+    if refused:
+        raise refused[0]
+    return results
 
 
 async def _bounded(
