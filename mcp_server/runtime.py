@@ -125,7 +125,10 @@ class Runtime:
     def store(self) -> IncidentStore:
         """The incident store, opened on first use (most commands never touch the record)."""
         if self.opened_store is None:
-            self.opened_store = open_store(self.config.store, base_dir=self.config.base_dir)
+            # Replaying a scenario, the record is stamped on the scenario's clock, as the tools' 'now'
+            # is: otherwise a replayed incident's timeline would mix the scenario's day with today.
+            clock = self.reference_time if self.reference else None
+            self.opened_store = open_store(self.config.store, base_dir=self.config.base_dir, clock=clock)
         return self.opened_store
 
     def use_store(self, store: IncidentStore) -> None:

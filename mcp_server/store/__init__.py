@@ -12,7 +12,8 @@ Where the SQLite file lives, first match wins:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 import platformdirs
@@ -99,11 +100,15 @@ def resolve_db_path(
     return path
 
 
-def open_store(config: StoreConfig, *, base_dir: Path | None = None) -> IncidentStore:
-    """Open (creating and migrating as needed) the incident store the config names."""
+def open_store(
+    config: StoreConfig, *, base_dir: Path | None = None, clock: Callable[[], datetime] | None = None
+) -> IncidentStore:
+    """Open (creating and migrating as needed) the incident store the config names; ``clock`` stamps
+    what the store records itself (default: the wall clock)."""
     backend = config.backend.strip().lower()
     if backend == "sqlite":
-        return SqliteIncidentStore(resolve_db_path(config, base_dir=base_dir))
+        path = resolve_db_path(config, base_dir=base_dir)
+        return SqliteIncidentStore(path, clock=clock) if clock else SqliteIncidentStore(path)
     raise StoreConfigError(
         f"store.backend {config.backend!r} is not supported",
         hint=f"Use one of: {', '.join(BACKENDS)}.",

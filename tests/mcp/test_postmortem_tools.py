@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from mcp_calls import call, declare, text_of
 
+from adapters.replay.scenario import load_scenario
+from mcp_server.embedded import DEFAULT_SCENARIO
+
 pytestmark = pytest.mark.anyio
 
 
@@ -64,3 +67,14 @@ async def test_write_false_returns_the_markdown_and_writes_nothing(client):
     incident = await declare(client)
     draft = await call(client, "draft_postmortem", incident_id=incident, write=False)
     assert draft["path"] == "" and draft["markdown"].startswith("# Post-mortem draft")
+
+
+async def test_a_replayed_incident_is_recorded_on_the_scenarios_clock_not_todays(client):
+    anchor = load_scenario(DEFAULT_SCENARIO).anchor.isoformat().replace("+00:00", "Z")
+    incident = await declare(client)
+    await call(client, "record_hypothesis", incident_id=incident, statement="Pool exhausted")
+    await call(client, "assign_role", incident_id=incident, role="scribe", person="carol")
+    timeline = await call(client, "get_timeline", incident_id=incident)
+    stamps = {(e["kind"], e["occurred_at"], e["recorded_at"]) for e in timeline["events"]}
+    assert {kind for kind, _, _ in stamps} == {"declared", "hypothesis_recorded", "role_assigned"}
+    assert all(occurred == recorded == anchor for _, occurred, recorded in stamps)
