@@ -2,7 +2,7 @@
 
 Four kinds of item share one shape, so one tool and one table serve them all: workstreams (``W-n``,
 who investigates what), ruled-out items (``R-n``, with the reason and evidence), open questions
-(``Q-n``, with the answer once there is one) and actions (``A-n``: mitigations, investigations and
+(``Q-n``, who asked, and the answer once there is one) and actions (``A-n``: mitigations, investigations and
 follow-ups, with owners). Each item carries a revision, so an update based on a stale read is refused,
 and the id of the timeline event that recorded its last change.
 """
@@ -48,6 +48,7 @@ class WorkItem(Model):
     kind: ItemKind
     text: str = Field(min_length=1, max_length=1_000)
     owner: str = Field(default="", max_length=100)
+    asked_by: str = Field(default="", max_length=100, description="Questions only: who asked")
     status: str = ""
     action_kind: ActionKind | None = Field(default=None, description="Actions only")
     note: str = Field(default="", max_length=2_000, description="Reason (ruled out), answer, or why cancelled")
@@ -77,6 +78,8 @@ class WorkItem(Model):
             raise ValueError(f"status {self.status!r} is not one of a {self.kind}'s: {', '.join(accepted)}")
         if self.kind != "action" and self.action_kind is not None:
             raise ValueError("action_kind is for actions only")
+        if self.kind != "question" and self.asked_by:
+            raise ValueError("asked_by is for questions only")
         return self
 
     @property
@@ -100,6 +103,7 @@ class Coordination(Model):
     """The coordination record of one incident: current roles, their history, and every item."""
 
     incident_id: str
+    revision: int = Field(default=0, description="Goes up by one with every change to a role or an item")
     roles: dict[str, str] = Field(description="role -> who holds it now (unfilled roles are absent)")
     role_history: list[RoleAssignment]
     items: list[WorkItem]

@@ -85,9 +85,11 @@ class SqliteCoordination(SqliteBase):
                 "SELECT coalesce(max(seq), 0) + 1 FROM work_items WHERE incident = ? AND kind = ?", (number, item.kind)
             ).fetchone()
             seq = int(row[0])
-            stored = item.model_copy(
-                update={"id": f"{ITEM_PREFIX[item.kind]}{seq}", "revision": 1, "created_at": now, "updated_at": now}
-            )
+            update: dict[str, Any] = {"id": f"{ITEM_PREFIX[item.kind]}{seq}", "revision": 1}
+            update |= {"created_at": now, "updated_at": now}
+            if item.kind == "question" and not item.asked_by:
+                update["asked_by"] = actor  # who asked is who recorded it, unless said otherwise
+            stored = item.model_copy(update=update)
             event_id = _audit(conn, number, f"{item.kind}_added", _describe(stored), actor, _details(stored), now)
             stored = stored.model_copy(update={"event_id": event_id})
             conn.execute(
@@ -127,14 +129,20 @@ class SqliteCoordination(SqliteBase):
             return stored
 
     def get_coordination(self, incident_id: str) -> Coordination:
-        """The incident's roles (now and their history) and every work item, oldest first per kind."""
+        """The incident's roles (now and their history) and every work item, oldest first per kind, with the
+        record's revision (one more with each change), all read from one snapshot."""
         with self._read() as conn:
             number = require_incident(conn, incident_id)
             history = [_assignment(row) for row in conn.execute(_ROLES_SQL, (number,))]
             rows = conn.execute("SELECT body FROM work_items WHERE incident = ? ORDER BY kind, seq", (number,))
             items = [WorkItem.model_validate_json(row["body"]) for row in rows]
         roles: dict[str, str] = {a.role: a.person for a in history if a.until is None}
-        return Coordination(incident_id=incident_id.upper(), roles=roles, role_history=history, items=items)
+        # Every change adds one assignment row or one item revision, so their sum counts the changes:
+        # a revision of the whole record without a counter row that every writer would contend for.
+        revision = len(history) + sum(item.revision for item in items)
+        return Coordination(
+            incident_id=incident_id.upper(), revision=revision, roles=roles, role_history=history, items=items
+        )
 
 
 _ROLES_SQL = "SELECT role, person, since, until, assigned_by, event_id FROM roles WHERE incident = ? ORDER BY number"

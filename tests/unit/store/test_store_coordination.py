@@ -132,3 +132,28 @@ def test_eight_responders_taking_one_free_role_at_once_leave_one_holder(db_path:
         coordination = check.get_coordination(inc)
     assert len(coordination.role_history) == 1 and len(refused) == 7
     assert coordination.roles["incident_commander"] not in refused
+
+
+def test_the_record_revision_counts_every_change_and_only_changes(store):
+    inc = declare(store)
+    assert store.get_coordination(inc).revision == 0
+    store.assign_role(inc, "scribe", "carol", "carol")
+    store.assign_role(inc, "scribe", "carol", "carol")  # no change, no new revision
+    q = store.add_item(inc, WorkItem(kind="question", text="is EU affected?"), "bob")
+    store.update_item(inc, q.id, {"status": "answered", "note": "no"}, 1, "carol")
+    store.assign_role(inc, "scribe", "dan", "carol", expected_holder="carol")
+    with pytest.raises(ConflictError):
+        store.update_item(inc, q.id, {"note": "yes"}, 1, "erin")  # refused: no new revision
+    assert store.get_coordination(inc).revision == 4
+
+
+def test_a_question_remembers_who_asked_it(store):
+    inc = declare(store)
+    asked = store.add_item(inc, WorkItem(kind="question", text="did the pool size change?"), "bob")
+    relayed = store.add_item(inc, WorkItem(kind="question", text="ETA?", asked_by="support"), "alice")
+    action = store.add_item(inc, WorkItem(kind="action", text="roll back"), "alice")
+    assert (asked.asked_by, relayed.asked_by, action.asked_by) == ("bob", "support", "")
+    answered = store.update_item(inc, asked.id, {"status": "answered", "note": "yes"}, 1, "carol")
+    assert answered.asked_by == "bob"
+    with pytest.raises(InvalidRecordError, match="cannot change"):  # who asked is history, not a field to edit
+        store.update_item(inc, asked.id, {"asked_by": "dan"}, 2, "carol")
