@@ -20,12 +20,14 @@ from mcp_server.coordination.models import Coordination
 from mcp_server.coordination.render import item_line
 from mcp_server.hypotheses.models import Hypothesis
 from mcp_server.hypotheses.rank import rank_hypotheses
+from mcp_server.hypotheses.render import evidence_line
 from mcp_server.store.base import MAX_TIMELINE_LIMIT, IncidentStore
 from mcp_server.store.models import Incident, TimelineEvent
 
 LEADING = 3
 MAX_EVIDENCE = 10
 MAX_TAKEN = 10
+HANDOFF_KINDS = ("triage", "decision", "action")
 
 
 @dataclass
@@ -126,8 +128,7 @@ def evidence_lines(record: HandoffRecord) -> Iterator[str]:
     found = [(e, h.id) for h in record.hypotheses for e in h.evidence]
     found.sort(key=lambda pair: pair[0].added_at.timestamp() if pair[0].added_at else 0.0, reverse=True)
     for evidence, hypothesis_id in found[:MAX_EVIDENCE]:
-        where = evidence.reference or evidence.source
-        yield f"- {hypothesis_id} {evidence.direction} ({evidence.source}): {evidence.summary} [{where}]"
+        yield f"- {hypothesis_id} {evidence_line(evidence)}"
     if len(found) > MAX_EVIDENCE:
         yield f"- ... {len(found) - MAX_EVIDENCE} more (list_hypotheses)"
 
@@ -186,7 +187,8 @@ def _last(record: HandoffRecord, kind: str) -> TimelineEvent | None:
 def read_handoff_record(store: IncidentStore, incident_id: str, every: dict[str, int], now: datetime) -> HandoffRecord:
     """Everything a handoff needs, read from the store (``every``: each audience's update interval)."""
     incident = store.get_incident(incident_id)
-    events, _ = store.get_timeline(incident.id, limit=MAX_TIMELINE_LIMIT)
+    # Only the kinds the handoff reads, so a long incident's chat does not push its last triage past the cap.
+    events, _ = store.get_timeline(incident.id, kinds=HANDOFF_KINDS, limit=MAX_TIMELINE_LIMIT)
     return HandoffRecord(
         incident=incident,
         coordination=store.get_coordination(incident.id),

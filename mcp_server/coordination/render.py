@@ -16,7 +16,8 @@ MAX_ITEMS_PER_SECTION = 25
 
 def render_coordination(coordination: Coordination, limit: int = MAX_ITEMS_PER_SECTION) -> tuple[str, bool]:
     """The document, and whether any section was cut at ``limit`` items."""
-    lines = [f"# Coordination: {coordination.incident_id}", "", *role_lines(coordination), ""]
+    head = [f"# Coordination: {coordination.incident_id}", "", f"_Revision {coordination.revision}; times UTC._", ""]
+    lines = [*head, *role_lines(coordination), ""]
     cut = False
     for title, items, empty in sections(coordination):
         shown, more = items[:limit], len(items) - limit
@@ -57,17 +58,29 @@ def sections(coordination: Coordination) -> Iterable[tuple[str, list[WorkItem], 
 
 
 def item_line(item: WorkItem) -> str:
-    """``- **A-2** (follow_up, pending, owner sam): add a pool alert — note [ev 14]``."""
-    facets = [item.action_kind or "", item.status if item.kind != "ruled_out" else ""]
-    facets.append(f"owner {item.owner}" if item.owner else ("no owner" if item.is_open else ""))
-    facets.append(f"due {iso_utc(item.due)}" if item.due else "")
-    facets.append(f"hypothesis {item.hypothesis_id}" if item.hypothesis_id else "")
-    label = ", ".join(f for f in facets if f)
+    """``- **A-2** (follow_up, pending, owner sam, due ...) add a pool alert: note [ev 14]``."""
+    label = ", ".join(f for f in facets(item) if f)
     label = f" ({label})" if label else ""
-    note = f": {item.note}" if item.note else ""
+    # A ruled-out item without its reason invites someone to check it again, so the gap shows.
+    reason = "no reason recorded" if item.kind == "ruled_out" else ""
+    note = f": {item.note or reason}" if item.note or reason else ""
     evidence = f" (evidence: {item.evidence})" if item.evidence else ""
     cited = f" [ev {item.event_id}]" if item.event_id is not None else ""
     return f"- **{item.id}**{label} {item.text}{note}{evidence}{cited}"
+
+
+def facets(item: WorkItem) -> list[str]:
+    """The parenthesised facts of an item line: kind of action, status, owner, who asked, since, due, hypothesis."""
+    started = item.created_at if item.kind == "workstream" and item.is_open else None
+    return [
+        item.action_kind or "",
+        item.status if item.kind != "ruled_out" else "",
+        f"owner {item.owner}" if item.owner else ("no owner" if item.is_open else ""),
+        f"asked by {item.asked_by}" if item.asked_by else "",
+        f"since {iso_utc(started)}" if started else "",
+        f"due {iso_utc(item.due)}" if item.due else "",
+        f"hypothesis {item.hypothesis_id}" if item.hypothesis_id else "",
+    ]
 
 
 def _open_first(items: list[WorkItem]) -> list[WorkItem]:

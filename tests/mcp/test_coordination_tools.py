@@ -76,7 +76,7 @@ async def test_a_handoff_after_work_carries_hypotheses_actions_and_the_triage_nu
     assert "**H-1** Deploy deploy-8841 of checkout" in markdown
     assert "checkout: error ratio" in markdown and "vs " in markdown
     assert "**A-1** (mitigation, pending, no owner) roll back" in markdown
-    assert "**Q-1** (open, no owner) pool size changed?" in markdown
+    assert "**Q-1** (open, no owner, asked by responder) pool size changed?" in markdown
     assert "A-1 (roll back) has no owner." in markdown
 
 

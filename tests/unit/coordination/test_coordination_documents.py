@@ -34,16 +34,18 @@ def coordination() -> Coordination:
         RoleAssignment(role="scribe", person="carol", since=at(6), event_id=3),
     ]
     items = [
-        item(1, "workstream", "DB pool on checkout", owner="dan", hypothesis_id="H-1"),
+        item(1, "workstream", "DB pool on checkout", owner="dan", hypothesis_id="H-1", created_at=at(12)),
         item(2, "workstream", "provider status", owner="erin", status="done"),
         item(1, "ruled_out", "Payment provider outage", note="status green", evidence="list_provider_events"),
-        item(1, "question", "Did the pool size change?"),
+        item(1, "question", "Did the pool size change?", asked_by="bob"),
+        item(2, "ruled_out", "DNS", evidence="health checks"),
         item(2, "question", "Is EU affected?", status="answered", note="no"),
         item(1, "action", "Roll back checkout", action_kind="mitigation", owner="bob", status="done"),
-        item(2, "action", "Add a pool-size alert", action_kind="follow_up"),
+        item(2, "action", "Add a pool-size alert", action_kind="follow_up", due=at(24 * 60 * 7)),
     ]
     return Coordination(
         incident_id="INC-7",
+        revision=12,
         roles={"incident_commander": "bob", "scribe": "carol"},
         role_history=history,
         items=items,
@@ -79,7 +81,15 @@ def handoff_record(coordination: Coordination, status: str = "open") -> HandoffR
         confidence="medium",
         next_step="query_metric pool wait",
         evidence=[
-            Evidence(direction="for", summary="waits x40", source="query", reference="pool_wait", added_at=at(20))
+            Evidence(direction="for", summary="waits x40", source="query", reference="pool_wait", added_at=at(20)),
+            Evidence(
+                direction="against",
+                summary="no pool change in the deploy",
+                source="tool",
+                reference="get_deploy_changes",
+                link="https://git.example/checkout/compare/v41...v42",
+                added_at=at(25),
+            ),
         ],
     )
     comms = {"status_page": {"reminder": "status page update overdue since 03:30 UTC", "overdue": True}}
@@ -134,6 +144,7 @@ def test_a_handoff_with_nothing_recorded_names_each_gap():
         ({"kind": "action", "text": "x", "status": "finished"}, "not one of a action's"),
         ({"kind": "question", "text": "x", "action_kind": "mitigation"}, "for actions only"),
         ({"kind": "action", "text": ""}, "text"),
+        ({"kind": "action", "text": "x", "asked_by": "bob"}, "for questions only"),
     ],
 )
 def test_an_item_that_does_not_fit_its_kind_is_refused_with_the_reason(data, problem):
