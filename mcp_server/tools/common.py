@@ -29,6 +29,8 @@ AnyFunc = Callable[..., Any]
 
 # Short on purpose: sent with every tool that takes a time; a bad time gets the full list (ACCEPTED_TIMES).
 TimeArg = Annotated[str, Field(description="'now', 'now-15m' or RFC3339 (UTC)")]
+IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
+Actor = Annotated[str, Field(min_length=1, max_length=100, description="Who acts")]
 ServicesArg = Annotated[list[str] | None, Field(description="Omit for all services", max_length=500)]
 LimitArg = Annotated[int, Field(ge=1, le=500, description="Most items; the result says if more exist")]
 

@@ -15,10 +15,9 @@ from mcp_server.comms.drafting import DraftSet, draft_for_incident
 from mcp_server.comms.posting import WRITE_KEY, Channel, PostOutcome, Via, check_token, post_draft, writes_on
 from mcp_server.comms.schedule import due_updates
 from mcp_server.runtime import Runtime
-from mcp_server.tools.common import AnyFunc, ToolSet, read_only_tool, record_tool, runtime_of, tool_errors
+from mcp_server.tools.common import AnyFunc, IncidentId, ToolSet, read_only_tool, record_tool, runtime_of, tool_errors
 from mcp_server.triage.engine import run_triage
 
-IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
 DraftId = Annotated[str, Field(description="From draft_communications, e.g. 'D-4'")]
 ConfirmedBy = Annotated[str, Field(max_length=100, description="Who approved the post")]
 Token = Annotated[str | None, Field(description="The draft's token, when no form can be shown")]

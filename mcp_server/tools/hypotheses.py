@@ -20,6 +20,8 @@ from mcp_server.hypotheses.render import render_hypotheses
 from mcp_server.hypotheses.workflow import propose_for
 from mcp_server.runtime import Runtime
 from mcp_server.tools.common import (
+    Actor,
+    IncidentId,
     ServicesArg,
     TimeArg,
     ToolSet,
@@ -32,9 +34,7 @@ from mcp_server.tools.common import (
     tool_errors,
 )
 
-IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
 HypothesisId = Annotated[str, Field(description="e.g. 'H-2', from list_hypotheses")]
-Actor = Annotated[str, Field(min_length=1, max_length=100, description="Who acts")]
 Text = Annotated[str, Field(max_length=2_000)]
 Settable = Literal["proposed", "investigating", "supported", "refuted"]
 

@@ -17,6 +17,7 @@ from mcp_server.runtime import Runtime
 from mcp_server.store.models import Incident, IncidentDraft, TimelineEntry, TimelineEvent
 from mcp_server.timeline.markdown import export_markdown
 from mcp_server.tools.common import (
+    IncidentId,
     LimitArg,
     ToolSet,
     check_services,
@@ -28,7 +29,6 @@ from mcp_server.tools.common import (
     tool_errors,
 )
 
-IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
 
 

@@ -7,18 +7,13 @@ timeline is ``get_timeline`` (with ``format="markdown"`` for a postmortem), in `
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from mcp.server.mcpserver import Context
 from mcp.types import ToolAnnotations
-from pydantic import Field
 
 from mcp_server.runtime import Runtime
 from mcp_server.timeline import SyncResult
 from mcp_server.timeline import sync_timeline as run_sync
-from mcp_server.tools.common import ToolSet, runtime_of, tool_errors
-
-IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
+from mcp_server.tools.common import IncidentId, ToolSet, runtime_of, tool_errors
 
 
 async def sync_timeline(ctx: Context[Runtime], incident_id: IncidentId) -> SyncResult:
