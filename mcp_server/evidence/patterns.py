@@ -2,8 +2,11 @@
 
 A responder needs "4,120 x SerializationError: field <*> missing" rather than 4,120 lines. A line's
 pattern is the line with its variable parts (UUIDs, hex ids, IPs, quoted strings, numbers) replaced
-by placeholders, so lines that differ only in an order id or a duration fall together; a standalone
-HTTP status code is kept, since a 500 and a 503 are different failures.
+by placeholders, so lines that differ only in an order id or a duration fall together. An HTTP status
+code is kept where a line shows it as one (after a path, ``HTTP``, ``status=``, ``returned`` or
+``answered``), since a 500 and a 503 are different failures; any other number is masked, so a 250 ms
+duration does not split a pattern. A run of 8 or more hex digits is an id (``<hex>``) even when it
+holds no letter, so an id that happens to be all digits falls with the others.
 """
 
 from __future__ import annotations
@@ -19,11 +22,17 @@ MAX_PATTERN_CHARS = 300
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<uuid>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<ip>"),
-    (re.compile(r"\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"), "<hex>"),
+    (re.compile(r"\b(?=[0-9a-fA-F]*\d)[0-9a-fA-F]{8,}\b"), "<hex>"),
     (re.compile(r"\"[^\"]*\"|'[^']*'"), "<str>"),
 )
 _NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:\.\d+)?")
 _STATUS_CODE = re.compile(r"[1-5]\d\d")
+# What comes right before a status code: a path ("POST /x 500"), "HTTP 503", "HTTP/1.1 502",
+# "status=500", "code: 404", "returned 500", "answered 502".
+_STATUS_BEFORE = re.compile(
+    r"(?:(?:^|\s)/\S*\s|\bHTTP(?:/\d(?:\.\d)?)?\s|\b(?:status|status_code|code)[=:]\s?|\b(?:returned|answered)\s)$",
+    re.IGNORECASE,
+)
 
 
 class LogPattern(Model):
@@ -46,9 +55,11 @@ def mask(line: str) -> str:
 
 
 def _number_mask(match: re.Match[str]) -> str:
-    """Numbers become <n>, except a standalone HTTP status ('POST /x 500:'): it tells patterns apart."""
-    before = match.string[match.start() - 1] if match.start() else " "
-    return match.group(0) if before == " " and _STATUS_CODE.fullmatch(match.group(0)) else "<n>"
+    """Numbers become <n>, except an HTTP status where the line shows one ('POST /x 500:', 'HTTP 503')."""
+    if not _STATUS_CODE.fullmatch(match.group(0)):
+        return "<n>"
+    before = match.string[max(0, match.start() - 200) : match.start()]
+    return match.group(0) if _STATUS_BEFORE.search(before) else "<n>"
 
 
 def group_patterns(lines: Iterable[LogLine]) -> list[LogPattern]:

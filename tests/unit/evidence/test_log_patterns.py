@@ -25,6 +25,10 @@ def line(minute: int, text: str, **labels: str) -> LogLine:
         ("trace_id=9f3ab27c41de done", "trace_id=<hex> done"),
         ("field 'line_items[7].tax_code' missing", "field <str> missing"),
         ("POST /checkout 500: boom", "POST /checkout 500: boom"),
+        ("HTTP 503 from api.example after 556 ms", "HTTP 503 from api.example after <n> ms"),
+        ("status=429 code: 404 returned 502", "status=429 code: 404 returned 502"),
+        ("took 404 ms for 250 rows", "took <n> ms for <n> rows"),
+        ("trace_id=123456789012 pid=123456", "trace_id=<hex> pid=<n>"),
         ("  many   spaces\there ", "many spaces here"),
     ],
 )
@@ -51,3 +55,13 @@ def test_equal_counts_put_the_most_recent_pattern_first():
     ordered = group_patterns([line(1, "old failure"), line(9, "new failure")])
     assert [p.pattern for p in ordered] == ["new failure", "old failure"]
     assert group_patterns([]) == []
+
+
+def test_a_duration_that_looks_like_a_status_code_does_not_split_a_pattern():
+    lines = [
+        line(0, "GET /quote 500: upstream failed after 556 ms"),
+        line(1, "GET /quote 500: upstream failed after 4210 ms"),
+    ]
+    (only,) = group_patterns(lines)
+    assert (only.pattern, only.count) == ("GET /quote 500: upstream failed after <n> ms", 2)
+    assert len(group_patterns([line(0, "GET /quote 500: x"), line(1, "GET /quote 503: x")])) == 2
