@@ -10,7 +10,7 @@ from adapters.errors import QueryError
 from adapters.models import TimeWindow
 from adapters.replay.logql import parse_logql
 from adapters.replay.logs import query_scenario_logs
-from adapters.replay.scenario import load_scenario
+from adapters.replay.scenario import list_scenarios, load_scenario
 
 SCENARIO = load_scenario("bad-deploy")
 LAST_HALF_HOUR = TimeWindow(start=SCENARIO.anchor - timedelta(minutes=30), end=SCENARIO.anchor)
@@ -58,3 +58,20 @@ def test_what_the_replay_cannot_evaluate_is_refused_saying_what_it_understands(l
     with pytest.raises(QueryError, match="cannot evaluate") as refused:
         parse_logql(logql)
     assert "stream selector" in refused.value.hint
+
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_every_scenario_logs_its_story_on_its_roots_and_only_noise_the_day_before(name):
+    scenario = load_scenario(name)
+    hour = TimeWindow.ending_at(scenario.anchor, timedelta(hours=1))
+    day_before = TimeWindow(start=hour.start - timedelta(days=1), end=hour.end - timedelta(days=1))
+    for root in scenario.expected.roots:
+        selector = parse_logql(f'{{service="{root}", level="error"}}')
+        errors = query_scenario_logs(scenario, selector, hour, 10_000, "replay").lines
+        events = [e for e in scenario.events_for(root) if e.start <= hour.end and e.end >= hour.start]
+        assert errors and min(line.t for line in errors) >= min(e.start for e in events), root
+        earlier = query_scenario_logs(scenario, selector, day_before, 10_000, "replay").lines
+        assert bool(earlier) == any(e.repeat == "daily" for e in events), root  # daily-batch: every night
+    if not scenario.expected.roots:  # quiet-night: the noise, and the admin tool's handful of 500s
+        loud = query_scenario_logs(scenario, parse_logql('{level="error"}'), hour, 10_000, "replay").lines
+        assert {line.labels["service"] for line in loud} <= {"admin"} and len(loud) < 20
