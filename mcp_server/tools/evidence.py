@@ -99,26 +99,60 @@ async def query_metric(
             raise ValueError("no metrics source is configured: add a prometheus adapter (docs/adapters.md)")
         ask, query = _metric_asker(runtime, source, promql, signal, services)
         statuses: list[SourceStatus] = []
-        found = await _bounded(runtime, source.name, "metrics", lambda: ask(window, every), statuses, raise_query=True)
-        before = await _bounded(runtime, source.name, "metrics baseline", lambda: ask(baseline, every), statuses)
-    shown, truncated = cap(summarise(found or [], before or [], points), max_series)
+        asked = partial(ask, step=every)
+        found, before = await _window_and_baseline(runtime, source.name, asked, (window, baseline), statuses)
+    shown, cut = cap(summarise(found or [], before or [], points), max_series)
+    thinned = points > 0 and any(len(s.points) > points for s in found or [])
+    hints = [f"Only {max_series} series: aggregate (sum by (...)) or narrow the selector."] if cut else []
+    hints += [f"Points thinned to {points} per series: raise points or shorten the window."] if thinned else []
     return MetricResult(
         query=query,
         window=window,
         baseline_window=baseline,
         step_seconds=every.total_seconds(),
         series=shown,
-        truncated=truncated,
-        hint=f"Only {max_series} series: aggregate (sum by (...)) or narrow the selector." if truncated else "",
+        truncated=cut or thinned,
+        hint=" ".join(hints),
         link=source.query_link(query, window),
-        sources=statuses,
+        sources=sorted(statuses, key=lambda s: s.capability),
         data_note=runtime.data_note,
     )
 
 
+async def _window_and_baseline(
+    runtime: Runtime,
+    name: str,
+    ask: Callable[[TimeWindow], Awaitable[list[Series]]],
+    windows: tuple[TimeWindow, TimeWindow],
+    statuses: list[SourceStatus],
+) -> tuple[list[Series] | None, list[Series] | None]:
+    """The window and its baseline (the same window a day earlier), asked at once within one deadline.
+
+    A query the source refuses for the window is raised after both ended (the model must fix it);
+    the baseline failing only leaves the change empty.
+    """
+    answers: dict[str, list[Series] | None] = {}
+    refused: list[QueryError] = []
+
+    async def one(capability: str, span: TimeWindow) -> None:
+        try:
+            answers[capability] = await _bounded(
+                runtime, name, capability, partial(ask, span), statuses, raise_query=capability == "metrics"
+            )
+        except QueryError as exc:
+            refused.append(exc)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(one, "metrics", windows[0])
+        group.start_soon(one, "metrics baseline", windows[1])
+    if refused:
+        raise refused[0]
+    return answers.get("metrics"), answers.get("metrics baseline")
+
+
 def _metric_asker(
     runtime: Runtime, source: object, promql: str | None, signal: str | None, services: list[str] | None
-) -> tuple[Callable[[TimeWindow, timedelta], Awaitable[list[Series]]], str]:
+) -> tuple[Callable[..., Awaitable[list[Series]]], str]:
     """How to ask the source for the series, and the query as text; a clear error when neither is usable."""
     if (promql is None) == (signal is None):
         raise ValueError("pass either promql or signal, not both or neither (e.g. signal='errors')")
@@ -128,13 +162,13 @@ def _metric_asker(
                 "this metrics source answers only the configured signals, not free PromQL: "
                 "pass signal ('requests', 'errors' or 'latency') and services instead"
             )
-        return (lambda w, s: source.range_promql(promql, w, s)), promql
+        return (lambda window, step: source.range_promql(promql, window, step)), promql
     names = check_services(runtime, services) or [s.name for s in runtime.config.services]
     chosen = cast(SignalName, signal)
     query = build_query(runtime.config.signals, chosen, names, range_seconds=RATE_SECONDS, quantile=0.99)
     metrics = runtime.metrics()
     assert metrics is not None  # checked by the caller
-    return (lambda w, s: metrics.range(query, w, s)), query.promql
+    return (lambda window, step: metrics.range(query, window, step)), query.promql
 
 
 def _step(window: TimeWindow, step: str | None) -> timedelta:
@@ -196,23 +230,28 @@ async def _ask_logs(
     ask: Callable[[LogsSource], Awaitable[LogQueryResult]],
     statuses: list[SourceStatus],
 ) -> list[LogQueryResult | None]:
-    """Every logs source at once, each within the deadline; a query one refuses is raised after all ended."""
+    """Every logs source at once, each within the deadline.
+
+    A query a source refuses is that source's error when another answered (the replay understands
+    less LogQL than Loki); when none answered it is raised, after all ended, in the source's words.
+    """
     results: list[LogQueryResult | None] = [None] * len(sources)
     refused: list[QueryError] = []
 
     async def one(index: int) -> None:
-        source = sources[index]
+        source, started = sources[index], time.monotonic()
         try:
             results[index] = await _bounded(
                 runtime, source.name, "logs", partial(ask, source), statuses, raise_query=True
             )
-        except QueryError as exc:  # raised after the group, so the model sees the source's own words
+        except QueryError as exc:
             refused.append(exc)
+            statuses.append(_status(source.name, "logs", "error", exc.describe()[:500], started))
 
     async with anyio.create_task_group() as group:
         for index in range(len(sources)):
             group.start_soon(one, index)
-    if refused:
+    if refused and all(result is None for result in results):
         raise refused[0]
     return results
 
@@ -239,10 +278,10 @@ async def _bounded(
     except TimeoutError:
         statuses.append(_status(name, capability, "timeout", f"no answer within {deadline:g} s", started))
         return None
-    except QueryError:
+    except QueryError as exc:
         if raise_query:
             raise
-        statuses.append(_status(name, capability, "error", "the query was refused", started))
+        statuses.append(_status(name, capability, "error", f"refused: {exc.describe()[:480]}", started))
         return None
     except FirstfifteenError as exc:
         statuses.append(_status(name, capability, "error", exc.describe()[:500], started))
