@@ -130,3 +130,22 @@ def test_nanosecond_epochs_round_trip_to_the_microsecond():
     assert from_ns(to_ns(moment)) == moment
     with pytest.raises(ValueError):
         from_ns(1773457621)
+
+
+@respx.mock
+async def test_a_body_that_is_not_json_is_a_bad_response_and_an_error_status_a_refused_query(http, context):
+    respx.get(f"{URL}{QUERY_PATH}").respond(
+        200, text='{"status": "success", "data": {"resultT', headers={"Content-Type": "application/json"}
+    )
+    with pytest.raises(BadResponseError, match="instead of JSON"):
+        await adapter(http, context).query_logs(QUERY, WINDOW, 10)
+    respx.get(f"{URL}{QUERY_PATH}").respond(
+        json={
+            "status": "error",
+            "errorType": "bad_data",
+            "error": "queries require at least one regexp or equality matcher",
+        }
+    )
+    with pytest.raises(QueryError) as refused:
+        await adapter(http, context).query_logs('{service!="x"}', WINDOW, 10)
+    assert "at least one regexp or equality matcher" in refused.value.describe()
