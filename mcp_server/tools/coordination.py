@@ -33,10 +33,17 @@ from mcp_server.runtime import Runtime
 from mcp_server.store.base import IncidentStore
 from mcp_server.store.errors import InvalidRecordError
 from mcp_server.store.models import TimelineEntry
-from mcp_server.tools.common import ToolSet, read_only_tool, record_tool, runtime_of, tool_errors
+from mcp_server.tools.common import (
+    Actor,
+    IncidentId,
+    ToolSet,
+    read_only_tool,
+    record_tool,
+    resolve_at,
+    runtime_of,
+    tool_errors,
+)
 
-IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
-Actor = Annotated[str, Field(min_length=1, max_length=100, description="Who acts")]
 Short = Annotated[str, Field(max_length=1_000)]
 LEADING_HYPOTHESES = 3
 STATUS_HELP = "; ".join(f"{kind} {'|'.join(accepted)}" for kind, accepted in STATUSES.items())
@@ -76,14 +83,18 @@ async def track_work(
     note: Annotated[str | None, Field(max_length=2_000, description="Reason, answer, or why cancelled")] = None,
     evidence: Annotated[str | None, Field(max_length=2_000, description="Query, tool call or event")] = None,
     hypothesis_id: Annotated[str | None, Field(max_length=20)] = None,
+    due: Annotated[str | None, Field(description="Actions: 'now+30m' or RFC3339")] = None,
     expected_revision: Annotated[int | None, Field(ge=1, description="Needed to update: the revision read")] = None,
     actor: Actor = "responder",
 ) -> WorkItem:
     """Add or update a workstream, ruled-out item (with reason), open question or action (with owner)."""
     fields = {"text": text, "owner": owner, "status": status, "action_kind": action_kind, "note": note}
     fields |= {"evidence": evidence, "hypothesis_id": hypothesis_id}
-    given = {name: value for name, value in fields.items() if value is not None}
-    store = runtime_of(ctx).store
+    given: dict[str, Any] = {name: value for name, value in fields.items() if value is not None}
+    runtime = runtime_of(ctx)
+    if due is not None:
+        given["due"] = resolve_at(runtime, due)
+    store = runtime.store
     with tool_errors("tracking the work"):
         if item_id is None:
             item = new_item(kind, given)

@@ -111,3 +111,38 @@ async def test_two_clients_updating_one_incident_at_once_lose_nothing():
             second, "track_work", incident_id=incident, item_id=item["id"], owner="bob", expected_revision=1
         )
         assert "revision 2, not 1" in stale and '"status":"done"' in stale
+
+
+async def test_an_action_due_time_is_resolved_on_the_incident_clock_and_a_bad_one_refused(client):
+    incident = await declare(client)
+    action = await call(client, "track_work", incident_id=incident, kind="action", text="page db team", due="now+30m")
+    assert action["due"].endswith("Z")
+    moved = await call(
+        client,
+        "track_work",
+        incident_id=incident,
+        item_id=action["id"],
+        due="2026-03-14T05:00:00Z",
+        expected_revision=1,
+    )
+    assert (moved["due"], moved["revision"]) == ("2026-03-14T05:00:00Z", 2)
+    said = await refused(client, "track_work", incident_id=incident, kind="action", text="x", due="in a bit")
+    assert "invalid time 'in a bit'" in said and "now-15m" in said
+    view = await call(client, "get_coordination", incident_id=incident)
+    assert [item["id"] for item in view["coordination"]["items"]] == ["A-1"]
+    assert view["coordination"]["revision"] == 2 and "due 2026-03-14T05:00:00Z" in view["markdown"]
+
+
+async def test_a_question_is_asked_by_the_actor_and_answered_by_revision(client):
+    incident = await declare(client)
+    asked = await call(client, "track_work", incident_id=incident, kind="question", text="EU too?", actor="bob")
+    answered = await call(
+        client,
+        "track_work",
+        incident_id=incident,
+        item_id=asked["id"],
+        status="answered",
+        note="no",
+        expected_revision=1,
+    )
+    assert (answered["asked_by"], answered["status"], answered["note"]) == ("bob", "answered", "no")
