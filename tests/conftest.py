@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# The adapter conformance suite, shipped in the package (tests/conformance/ runs the built-ins through it).
+pytest_plugins = ["adapters.testing.plugin"]
+
 
 @pytest.fixture
 def anyio_backend() -> str:
