@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from adapters.errors import ConfigError
 from adapters.models import DeployMethod
+from mcp_server.tool_groups import ToolsConfig
 
 CONFIG_ENV = "FIRSTFIFTEEN_CONFIG"
 ENVIRONMENT_ENV = "FIRSTFIFTEEN_ENV"
@@ -227,6 +228,7 @@ class Config(_Strict):
     timeline: TimelineConfig = Field(default_factory=TimelineConfig)
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
     adapters: dict[str, AdapterEntry] = Field(default_factory=dict)
     sources: dict[str, list[str]] = Field(default_factory=dict, description="capability -> adapter names")
     prometheus_ui: str | None = Field(default=None, description="Base URL for query links, if not the adapter's")
@@ -249,6 +251,10 @@ class Config(_Strict):
                     f"sources.{capability}: {missing} are not under adapters (known: {list(self.adapters)})"
                 )
         return self
+
+    def with_groups(self, groups: list[str]) -> Config:
+        """This config offering only the tool groups ``groups`` (checked already, by ``parse_groups``)."""
+        return self.model_copy(update={"tools": ToolsConfig(groups=groups)})
 
     def service(self, name: str) -> ServiceConfig:
         """The named service, or a ConfigError listing the known ones."""
