@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mcp_server.store import IncidentStore
-from mcp_server.store import sqlite as sqlite_module
+from mcp_server.store import records as sqlite_module
 from mcp_server.store.errors import InvalidRecordError, RecordNotFoundError, StoreUnavailableError
 from mcp_server.store.models import IncidentDraft, TimelineEntry
 from mcp_server.store.sqlite import SqliteIncidentStore
