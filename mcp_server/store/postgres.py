@@ -234,7 +234,14 @@ class PgSchema:
 
     def version(self) -> int:
         """The highest step recorded in schema_migrations (0 before the first)."""
-        if self.db.execute("SELECT to_regclass('schema_migrations') AS t").fetchone()["t"] is None:
+        # pg_class read with this statement's snapshot, not to_regclass: that goes through the
+        # catalog cache, which can still say "no such table" after another session created it
+        # while we waited for the migration lock.
+        exists = self.db.execute(
+            "SELECT count(*) AS n FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace "
+            "WHERE c.relname = 'schema_migrations' AND s.nspname = current_schema()"
+        ).fetchone()["n"]
+        if not exists:
             return 0
         return int(self.db.execute("SELECT coalesce(max(version), 0) AS v FROM schema_migrations").fetchone()["v"])
 

@@ -36,6 +36,18 @@ def raw_rows(target: str, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in conn.execute(sql).fetchall()]
 
 
+def raw_execute(target: str, sql: str) -> None:
+    """``sql`` run straight on the database and committed, bypassing the store."""
+    if is_postgres_url(target):
+        import psycopg
+
+        with psycopg.connect(target, autocommit=True) as conn:
+            conn.execute(sql.encode())
+        return
+    with closing(sqlite3.connect(target)) as conn, conn:
+        conn.execute(sql)
+
+
 @dataclass(frozen=True)
 class Database:
     """One empty database for one test: ``target`` is its path or URL (what child processes get)."""
@@ -50,6 +62,10 @@ class Database:
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """``sql`` straight on the database, bypassing the store."""
         return raw_rows(self.target, sql)
+
+    def execute(self, sql: str) -> None:
+        """Run one statement straight on the database and commit it."""
+        raw_execute(self.target, sql)
 
     def count(self, table: str) -> int:
         """How many rows ``table`` holds."""
