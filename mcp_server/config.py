@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from adapters.errors import ConfigError
 from adapters.models import DeployMethod
+from mcp_server.team_auth import ServerConfig
 from mcp_server.tool_groups import ToolsConfig
 
 CONFIG_ENV = "FIRSTFIFTEEN_CONFIG"
@@ -270,6 +271,7 @@ class Config(_Strict):
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
     adapters: dict[str, AdapterEntry] = Field(default_factory=dict)
     sources: dict[str, list[str]] = Field(default_factory=dict, description="capability -> adapter names")
     prometheus_ui: str | None = Field(default=None, description="Base URL for query links, if not the adapter's")

@@ -19,6 +19,7 @@ from mcp.server.mcpserver import MCPServer
 
 from mcp_server import __version__
 from mcp_server.config import Config
+from mcp_server.http_access import HttpAccess
 from mcp_server.prompts import add_prompts
 from mcp_server.runtime import Runtime, open_runtime
 from mcp_server.tools import comms, context, coordination, deploys, evidence, hypotheses, incidents, postmortem, triage
@@ -109,8 +110,15 @@ def instructions(config: Config, built: list[tuple[Category, ToolSet]]) -> str:
     return "\n".join(lines)
 
 
-def create_server(config: Config | None = None, *, data_note: str = "", reference: datetime | None = None) -> MCPServer:
-    """Build the server for ``config``, or for the embedded demo default when ``config`` is None."""
+def create_server(
+    config: Config | None = None,
+    *,
+    data_note: str = "",
+    reference: datetime | None = None,
+    access: HttpAccess | None = None,
+) -> MCPServer:
+    """Build the server for ``config``, or for the embedded demo default when ``config`` is None;
+    ``access`` puts it behind bearer tokens (the HTTP transport)."""
     if config is None:
         from mcp_server.embedded import demo_settings
 
@@ -129,6 +137,8 @@ def create_server(config: Config | None = None, *, data_note: str = "", referenc
         instructions=instructions(chosen, built),
         website_url="https://github.com/firstfifteen/firstfifteen",
         lifespan=lifespan,
+        token_verifier=access.verifier if access else None,
+        auth=access.settings() if access else None,
         tools=[tool for _, tools in built for tool in tools.tools],
     )
     add_prompts(server, left_out=left_out_tools(chosen))
