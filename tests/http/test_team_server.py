@@ -14,9 +14,12 @@ from unittest import mock
 
 import anyio
 import httpx
+import httpx2
 import pytest
 import yaml
 from http_server import connect, team_server
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from adapters.replay.scenario import load_scenario
 from mcp_server.config import StoreConfig
@@ -177,3 +180,15 @@ def test_an_expired_token_is_refused(team):
 def test_the_health_route_needs_no_token_and_says_nothing_else(team):
     response = httpx.get(f"{team.base}/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_identity_and_scope_are_judged_per_request_even_within_one_session(team):
+    incident_id = await declare(team, "Token switch")
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {team.tokens['bob']}"}) as http:
+        async with Client(streamable_http_client(team.url, http_client=http)) as client:
+            await call(client, "append_timeline", {"incident_id": incident_id, "text": "by bob"})
+            http.headers["Authorization"] = f"Bearer {team.tokens['carol']}"
+            refused = await client.call_tool("append_timeline", {"incident_id": incident_id, "text": "by carol"})
+    assert refused.is_error and "subject carol" in text_of(refused)
+    notes = [(e.actor, e.text) for e in stored_events(team, incident_id) if e.kind == "note"]
+    assert notes == [("bob", "by bob")]
