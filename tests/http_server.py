@@ -26,20 +26,12 @@ import httpx
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from processes import free_port, stop_process
 
 from mcp_server.team_auth import Scope, TokenEntry, hash_token, new_token
 
 START_TIMEOUT = 60.0  # a safety net for a slow machine, not a measurement
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def firstfifteen_command() -> list[str]:
@@ -96,12 +88,7 @@ def http_server(args: list[str], env: dict[str, str] | None = None) -> Iterator[
         wait_healthy(server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -24,7 +24,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -32,6 +31,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from processes import free_port
 
 INSTALL_HINT = (
     "PostgreSQL's server binaries (initdb, postgres) were not found under /usr/lib/postgresql/*/bin; "
@@ -55,13 +56,6 @@ def find_pg_bindir() -> Path:
         if (bindir / "initdb").is_file() and (bindir / "postgres").is_file():
             return bindir
     raise PostgresMissing(INSTALL_HINT)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PostgresServer:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from processes import free_port, stop_process
 
 CANDIDATES = ("prometheus-alertmanager", "alertmanager")
 READY_TIMEOUT_S = 20.0
@@ -49,13 +49,6 @@ def find_binary() -> str:
         "/usr/bin). Install it with `sudo apt-get install prometheus-alertmanager` (scripts/test does this), "
         "or point FIRSTFIFTEEN_ALERTMANAGER at a binary."
     )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _tail(log: Path, lines: int = 30) -> str:
@@ -123,9 +116,4 @@ def running_alertmanager(config_text: str = CONFIG) -> Iterator[str]:
                 _wait_ready(process, url, log)
                 yield url
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=5)
+                stop_process(process)

@@ -23,7 +23,8 @@ import respx
 sys.path.insert(0, str(Path(__file__).parent))  # tests/ has no packages; import the sibling helpers
 sys.path.insert(0, str(Path(__file__).parents[1] / "unit" / "timeline"))
 
-from alertmanager_server import AlertmanagerNotInstalled, find_binary, free_port, running_alertmanager, webhook_config
+from alertmanager_server import AlertmanagerNotInstalled, find_binary, running_alertmanager, webhook_config
+from processes import free_port
 from slack_fake import CHANNEL, FakeSlack, slack_adapter_settings, ts
 
 from mcp_server.config import StoreConfig, parse_config

@@ -69,7 +69,7 @@ async def test_the_tools_record_in_postgres_when_firstfifteen_db_names_it(postgr
 
 
 async def test_a_tool_with_postgres_down_names_the_server_not_the_password(monkeypatch):
-    from pg_server import free_port
+    from processes import free_port
 
     port = free_port()
     monkeypatch.setenv("FIRSTFIFTEEN_DB", f"postgresql://ff:hunter2-secret@127.0.0.1:{port}/ff")

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from pg_server import free_port
+from processes import free_port
 from psycopg.rows import dict_row
 from store_backends import Database
 
