@@ -140,3 +140,14 @@ def test_an_unknown_preset_is_refused_naming_the_accepted_ones():
 def test_a_broken_override_is_still_refused_with_its_placeholder():
     with pytest.raises(ValueError, match=r"latency: unknown or malformed placeholder 'window'"):
         SignalsConfig(preset="otel", latency="histogram_quantile($quantile, x{$window})")
+
+
+@pytest.mark.parametrize("preset", PRESET_NAMES)
+def test_docs_show_each_preset_exactly(preset):
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = docs.split(f"\n### {preset}", 1)[1].split("\n### ", 1)[0]
+    assert f"preset: {preset}" in section
+    block = re.search(r"```\n(requests:.*?)```", section, re.S)
+    assert block, f"docs/configuration.md has no template block under ### {preset}"
+    shown = dict(re.findall(r"^(\w+): +(.+)$", block.group(1), re.M))
+    assert shown == {signal: PRESETS[preset][signal] for signal in SIGNAL_NAMES}
