@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from adapters.errors import ConfigError
 from adapters.models import DeployMethod
 from mcp_server.signal_presets import DEFAULT_PRESET, PRESET_NAMES, PRESETS, PresetName, apply_preset
+from mcp_server.team_auth import ServerConfig
+from mcp_server.tool_groups import ToolsConfig
 
 CONFIG_ENV = "FIRSTFIFTEEN_CONFIG"
 ENVIRONMENT_ENV = "FIRSTFIFTEEN_ENV"
@@ -198,11 +200,52 @@ class PostmortemConfig(_Strict):
     )
 
 
-class StoreConfig(_Strict):
-    """Where the incident record lives."""
+STORE_BACKENDS = ("sqlite", "postgres")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_URL_PASSWORD = re.compile(r"(://[^:@/?#]*:)[^@]*?@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
 
-    backend: str = "sqlite"
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (``user:password@`` or ``?password=``) replaced by ***, for messages."""
+    return _QUERY_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", url))
+
+
+def is_postgres_url(value: str) -> bool:
+    """True for a ``postgresql://`` (or ``postgres://``) URL."""
+    return value.strip().lower().startswith(POSTGRES_SCHEMES)
+
+
+class StoreConfig(_Strict):
+    """Where the incident record lives: a SQLite file (default) or a PostgreSQL database."""
+
+    # The URL may hold a password: never quote the input back in a validation error.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    backend: str = Field(default="sqlite", description="sqlite or postgres")
     path: str | None = Field(default=None, description="SQLite file; default is the user data directory")
+    url: str | None = Field(default=None, description="PostgreSQL URL, postgresql://user:${PASSWORD}@host:5432/db")
+    connect_timeout: int = Field(default=5, ge=1, le=120, description="PostgreSQL: seconds to connect (min 2)")
+    statement_timeout: float = Field(default=5.0, gt=0, le=600, description="PostgreSQL: seconds per statement")
+    pool_size: int = Field(default=10, ge=1, le=100, description="PostgreSQL: connections kept for reuse")
+
+    @model_validator(mode="after")
+    def _backend_and_location(self) -> StoreConfig:
+        backend = self.backend.strip().lower()
+        if backend not in STORE_BACKENDS:
+            raise ValueError(f"store.backend {self.backend!r} is not supported (accepted: {', '.join(STORE_BACKENDS)})")
+        if self.url is not None and not is_postgres_url(self.url):
+            raise ValueError("store.url must be a postgresql://user:password@host:5432/database URL")
+        if backend == "sqlite" and self.url:
+            raise ValueError("store.url is for backend postgres: set store.backend: postgres, or drop store.url")
+        if backend == "postgres" and not self.url:
+            raise ValueError("store.backend postgres needs store.url: postgresql://user:${PGPASSWORD}@host:5432/db")
+        if backend == "postgres" and self.path:
+            raise ValueError("store.path is the SQLite file; with backend postgres give store.url only")
+        return self
+
+    def __repr_args__(self) -> list[tuple[str, Any]]:
+        # The URL may carry a password (expanded from ${VAR}): show it redacted.
+        return [(k, redact_url(v) if k == "url" and v else v) for k, v in super().__repr_args__() if k]
 
 
 class AdapterEntry(BaseModel):
@@ -233,6 +276,8 @@ class Config(_Strict):
     timeline: TimelineConfig = Field(default_factory=TimelineConfig)
     postmortem: PostmortemConfig = Field(default_factory=PostmortemConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
     adapters: dict[str, AdapterEntry] = Field(default_factory=dict)
     sources: dict[str, list[str]] = Field(default_factory=dict, description="capability -> adapter names")
     prometheus_ui: str | None = Field(default=None, description="Base URL for query links, if not the adapter's")
@@ -255,6 +300,10 @@ class Config(_Strict):
                     f"sources.{capability}: {missing} are not under adapters (known: {list(self.adapters)})"
                 )
         return self
+
+    def with_groups(self, groups: list[str]) -> Config:
+        """This config offering only the tool groups ``groups`` (checked already, by ``parse_groups``)."""
+        return self.model_copy(update={"tools": ToolsConfig(groups=groups)})
 
     def service(self, name: str) -> ServiceConfig:
         """The named service, or a ConfigError listing the known ones."""

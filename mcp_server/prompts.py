@@ -8,6 +8,8 @@ source: a source checkout reads ``skills/``, an installed wheel the copy packed 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +22,7 @@ from pydantic import Field
 _PACKAGED = Path(__file__).resolve().parent / "_skills"
 _REPO = Path(__file__).resolve().parents[1] / "skills"
 PLUGIN_TOOL_PREFIX = "mcp__plugin_firstfifteen_firstfifteen__"
+_QUOTED = re.compile(r"`([a-z][a-z0-9_]*)`")
 PREAMBLE = (
     "You are helping an on-call engineer with a production incident, through the firstfifteen MCP "
     "server's tools. The tools gather and compute; the engineer decides. Follow this workflow.\n\n"
@@ -79,9 +82,15 @@ def as_prompt(workflow: Workflow) -> Prompt:
     )
 
 
-def add_prompts(server: MCPServer, root: Path | None = None) -> list[str]:
-    """Register every workflow on ``server``; the names added."""
-    workflows = load_workflows(root)
+def named_tools(workflow: Workflow) -> set[str]:
+    """Every name the workflow quotes in backticks: its tools, among argument names and values."""
+    return set(_QUOTED.findall(workflow.body))
+
+
+def add_prompts(server: MCPServer, root: Path | None = None, *, left_out: Collection[str] = ()) -> list[str]:
+    """Register every workflow on ``server`` except those naming a tool in ``left_out`` (a group the
+    server does not offer); the names added."""
+    workflows = [w for w in load_workflows(root) if not named_tools(w) & set(left_out)]
     for workflow in workflows:
         server.add_prompt(as_prompt(workflow))
     return [w.name for w in workflows]

@@ -4,6 +4,8 @@
 with no network), and says so in every result's ``data_note``. Each category builds its own tools
 for the config (a posting tool exists only when its channel's writes are on), and the server
 instructions list what each category actually built, so they never name a tool that is not there.
+``tools.groups`` (or ``serve --groups``) offers only some categories; a workflow prompt that names a
+tool of a group left out is not offered either, nor the coordination resource without its group.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from mcp.server.mcpserver import MCPServer
 
 from mcp_server import __version__
 from mcp_server.config import Config
+from mcp_server.http_access import HttpAccess
 from mcp_server.prompts import add_prompts
 from mcp_server.runtime import Runtime, open_runtime
 from mcp_server.tools import comms, context, coordination, deploys, evidence, hypotheses, incidents, postmortem, triage
@@ -70,14 +73,23 @@ CATEGORIES: list[Category] = [
 ]
 
 
-def build_tools(config: Config) -> list[tuple[Category, ToolSet]]:
-    """Every category with the tools it built for ``config``, in the table's order."""
+def build_tools(config: Config, *, offered: bool = True) -> list[tuple[Category, ToolSet]]:
+    """Every category ``config.tools`` offers (or, with ``offered=False``, leaves out) with the tools
+    it built for ``config``, in the table's order."""
     built = []
     for category in CATEGORIES:
+        if config.tools.offers(category.name) != offered:
+            continue
         tools = ToolSet(config)
         category.register(tools)
         built.append((category, tools))
     return built
+
+
+def left_out_tools(config: Config) -> set[str]:
+    """The names of every tool in the groups ``config`` leaves out, built or withheld: no prompt may
+    point at them."""
+    return {name for _, tools in build_tools(config, offered=False) for name in [*tools.names(), *tools.withheld]}
 
 
 def instructions(config: Config, built: list[tuple[Category, ToolSet]]) -> str:
@@ -98,8 +110,15 @@ def instructions(config: Config, built: list[tuple[Category, ToolSet]]) -> str:
     return "\n".join(lines)
 
 
-def create_server(config: Config | None = None, *, data_note: str = "", reference: datetime | None = None) -> MCPServer:
-    """Build the server for ``config``, or for the embedded demo default when ``config`` is None."""
+def create_server(
+    config: Config | None = None,
+    *,
+    data_note: str = "",
+    reference: datetime | None = None,
+    access: HttpAccess | None = None,
+) -> MCPServer:
+    """Build the server for ``config``, or for the embedded demo default when ``config`` is None;
+    ``access`` puts it behind bearer tokens (the HTTP transport)."""
     if config is None:
         from mcp_server.embedded import demo_settings
 
@@ -118,8 +137,11 @@ def create_server(config: Config | None = None, *, data_note: str = "", referenc
         instructions=instructions(chosen, built),
         website_url="https://github.com/firstfifteen/firstfifteen",
         lifespan=lifespan,
+        token_verifier=access.verifier if access else None,
+        auth=access.settings() if access else None,
         tools=[tool for _, tools in built for tool in tools.tools],
     )
-    add_prompts(server)
-    coordination.add_resources(server)
+    add_prompts(server, left_out=left_out_tools(chosen))
+    if chosen.tools.offers("coordination"):
+        coordination.add_resources(server)
     return server

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from adapters.errors import ConfigError, FirstfifteenError
 from mcp_server import __version__
-from mcp_server.cli import comms, deploys, scenarios, serve, timeline, triage
+from mcp_server.cli import comms, deploys, scenarios, serve, timeline, tokens, triage
 from mcp_server.cli.common import AddParser, Handler
 from mcp_server.clock import InvalidTimeError
 from mcp_server.config import CONFIG_ENV
@@ -21,6 +21,7 @@ GROUPS: tuple[Callable[[AddParser], dict[str, Handler]], ...] = (
     scenarios.add_parsers,
     triage.add_parsers,
     serve.add_parsers,
+    tokens.add_parsers,
     deploys.add_parsers,
     comms.add_parsers,
     timeline.add_parsers,

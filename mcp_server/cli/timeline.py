@@ -99,7 +99,7 @@ def run_timeline(args: argparse.Namespace) -> int:
 
 def run_receive_alerts(args: argparse.Namespace) -> int:
     """``firstfifteen receive-alerts --listen HOST:PORT``: serve until interrupted."""
-    from mcp_server.store import open_store, resolve_db_path
+    from mcp_server.store import describe_location, open_store
 
     try:
         host, port = parse_listen(args.listen)
@@ -111,7 +111,7 @@ def run_receive_alerts(args: argparse.Namespace) -> int:
     base_dir = config.base_dir if config else None
     token = os.environ.get(args.token_env) or None
     store = open_store(store_config, base_dir=base_dir)
-    where = resolve_db_path(store_config, base_dir=base_dir)
+    where = describe_location(store_config, base_dir=base_dir)
     auth = f"bearer token from ${args.token_env}" if token else "no token"
     print(f"receiving Alertmanager webhooks on http://{args.listen}/alerts ({auth}); inbox in {where}", file=sys.stderr)
     try:

@@ -1,15 +1,17 @@
-"""Versioned schema migrations for the SQLite incident store.
+"""Versioned schema migrations for the incident store, one list for SQLite and PostgreSQL.
 
-``MIGRATIONS`` is an ordered list of steps numbered 1, 2, 3...; a step is never edited once
-released, a change is always a new step at the end (see docs/incident-store.md). Each step runs in
-its own ``BEGIN IMMEDIATE`` transaction together with its bookkeeping (a ``schema_migrations`` row
-and ``PRAGMA user_version``), so a crash or an error leaves the database at the previous version,
-never half-way. SQLite DDL is transactional, which is what makes this work.
+``MIGRATIONS`` is an ordered list of steps numbered 1, 2, 3...; each has one description and its SQL
+per dialect (``sqlite_schema.py``, ``postgres_schema.py``). A step is never edited once released, a
+change is always a new step at the end (see docs/incident-store.md). Each step runs in its own
+transaction together with its bookkeeping (a ``schema_migrations`` row, and on SQLite ``PRAGMA
+user_version``), so a crash or an error leaves the database at the previous version, never half-way.
+DDL is transactional on both, which is what makes this work.
 
-The version is re-read after the write lock is taken: when two processes open a fresh database at
-the same moment, the second one finds the step already applied and skips it.
+The version is re-read after the migration lock is taken (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL:
+an advisory lock): when two processes open a fresh database at the same moment, the second one
+finds the step already applied and skips it.
 
-A database whose ``user_version`` is higher than the last step known here was written by a newer
+A database whose version is higher than the last step known here was written by a newer
 firstfifteen; it is refused before anything is written to it.
 """
 
@@ -19,194 +21,92 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
 
 from adapters.models import utcnow
+from mcp_server.store import postgres_schema, sqlite_schema
 from mcp_server.store.errors import MigrationError, SchemaVersionError
+
+Dialect = Literal["sqlite", "postgres"]
+_BOOKKEEPING: dict[str, str] = {"sqlite": sqlite_schema.BOOKKEEPING, "postgres": postgres_schema.BOOKKEEPING}
 
 
 @dataclass(frozen=True)
 class Migration:
-    """One schema step: its version, a one-line description, and its SQL (one or more statements)."""
+    """One schema step: its version, a one-line description, and its SQL (one or more statements).
+
+    ``sql`` is SQLite's; ``postgres_sql`` is PostgreSQL's, or None when the same text serves both.
+    """
 
     version: int
     description: str
     sql: str
+    postgres_sql: str | None = None
+
+    def sql_for(self, dialect: Dialect) -> str:
+        """The step's SQL in ``dialect``."""
+        if dialect == "postgres" and self.postgres_sql is not None:
+            return self.postgres_sql
+        return self.sql
 
 
-_V1_SQL = """
-CREATE TABLE incidents (
-    number            INTEGER PRIMARY KEY AUTOINCREMENT,  -- INC-<number>; AUTOINCREMENT never reuses one
-    title             TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
-    severity          TEXT NOT NULL CHECK (severity IN ('SEV1', 'SEV2', 'SEV3', 'SEV4')),
-    status            TEXT NOT NULL CHECK (status IN ('open', 'mitigated', 'resolved')),
-    suspected_service TEXT NOT NULL DEFAULT '',
-    started_at        TEXT NOT NULL,
-    declared_at       TEXT NOT NULL,
-    declared_by       TEXT NOT NULL,
-    updated_at        TEXT NOT NULL
-);
-CREATE INDEX incidents_by_status ON incidents (status, number);
-CREATE TABLE timeline_events (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    incident    INTEGER NOT NULL REFERENCES incidents (number),
-    occurred_at TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    source      TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    actor       TEXT NOT NULL DEFAULT '',
-    text        TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 10000),
-    link        TEXT NOT NULL DEFAULT '',
-    source_id   TEXT,
-    details     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details))
-);
-CREATE UNIQUE INDEX timeline_events_dedup
-    ON timeline_events (incident, source, source_id) WHERE source_id IS NOT NULL;
-CREATE INDEX timeline_events_by_time ON timeline_events (incident, occurred_at, id);
-"""
-
-# Timeline sync: edits and deletions keep history, cursors per (incident, source), the alert inbox.
-_V2_SQL = """
-ALTER TABLE timeline_events ADD COLUMN edited_at TEXT;
-ALTER TABLE timeline_events ADD COLUMN deleted_at TEXT;
-CREATE TABLE event_revisions (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id    INTEGER NOT NULL REFERENCES timeline_events (id),
-    change      TEXT NOT NULL CHECK (change IN ('updated', 'deleted')),
-    kind        TEXT NOT NULL,
-    text        TEXT NOT NULL,
-    actor       TEXT NOT NULL DEFAULT '',
-    link        TEXT NOT NULL DEFAULT '',
-    details     TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
-    replaced_at TEXT NOT NULL
-);
-CREATE INDEX event_revisions_by_event ON event_revisions (event_id, id);
-CREATE TABLE sync_cursors (
-    incident   INTEGER NOT NULL REFERENCES incidents (number),
-    source     TEXT NOT NULL,
-    cursor     TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (incident, source)
-);
-CREATE TABLE alert_inbox (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    fingerprint   TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
-    name          TEXT NOT NULL DEFAULT '',
-    labels        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),
-    annotations   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(annotations)),
-    starts_at     TEXT NOT NULL,
-    ends_at       TEXT NOT NULL DEFAULT '',  -- '' while firing: NULLs would never collide in the unique index
-    generator_url TEXT NOT NULL DEFAULT '',
-    receiver      TEXT NOT NULL DEFAULT '',
-    group_key     TEXT NOT NULL DEFAULT '',
-    external_url  TEXT NOT NULL DEFAULT '',
-    received_at   TEXT NOT NULL
-);
-CREATE UNIQUE INDEX alert_inbox_dedup ON alert_inbox (fingerprint, status, starts_at, ends_at);
-CREATE INDEX alert_inbox_by_start ON alert_inbox (starts_at);
-"""
-
-# Communication drafts (posted at most once: claimed under the write lock) and outside systems' ids.
-_V3_SQL = """
-CREATE TABLE drafts (
-    number       INTEGER PRIMARY KEY AUTOINCREMENT,  -- D-<number>
-    incident     INTEGER NOT NULL REFERENCES incidents (number),
-    audience     TEXT NOT NULL CHECK (audience IN ('status_page', 'chat', 'exec_email', 'support')),
-    channel      TEXT NOT NULL DEFAULT '',
-    subject      TEXT NOT NULL DEFAULT '',
-    body         TEXT NOT NULL,
-    public_state TEXT NOT NULL DEFAULT '',
-    components   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(components)),
-    facts        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(facts)),
-    findings     TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(findings)),
-    token_hash   TEXT NOT NULL DEFAULT '',
-    created_at   TEXT NOT NULL,
-    created_by   TEXT NOT NULL,
-    claimed_at   TEXT,
-    confirmed_by TEXT NOT NULL DEFAULT '',
-    posted_at    TEXT,
-    post         TEXT CHECK (post IS NULL OR json_valid(post))
-);
-CREATE INDEX drafts_by_incident ON drafts (incident, audience, number);
-CREATE TABLE remote_ids (
-    incident   INTEGER NOT NULL REFERENCES incidents (number),
-    target     TEXT NOT NULL,
-    remote_id  TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (incident, target)
-);
-"""
-
-# A hypothesis is one JSON document with a revision: the whole object changes at once, and the
-# revision is what refuses a responder's update based on a state another responder already changed.
-_V4_SQL = """
-CREATE TABLE hypotheses (
-    number     INTEGER PRIMARY KEY AUTOINCREMENT,  -- H-<number>
-    incident   INTEGER NOT NULL REFERENCES incidents (number),
-    revision   INTEGER NOT NULL CHECK (revision >= 1),
-    body       TEXT NOT NULL CHECK (json_valid(body)),
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX hypotheses_by_incident ON hypotheses (incident, number);
-"""
-
-# Coordination: a role's holders are rows with a span, and the partial unique index makes "one
-# holder at a time" a rule of the file, not only of the code. Work items, like hypotheses, are JSON
-# documents with a revision; ``seq`` numbers each kind per incident (W-1, R-1, Q-1, A-1).
-_V5_SQL = """
-CREATE TABLE roles (
-    number      INTEGER PRIMARY KEY AUTOINCREMENT,
-    incident    INTEGER NOT NULL REFERENCES incidents (number),
-    role        TEXT NOT NULL,
-    person      TEXT NOT NULL,
-    since       TEXT NOT NULL,
-    until       TEXT,
-    assigned_by TEXT NOT NULL DEFAULT '',
-    event_id    INTEGER
-);
-CREATE UNIQUE INDEX one_holder_per_role ON roles (incident, role) WHERE until IS NULL;
-CREATE TABLE work_items (
-    number     INTEGER PRIMARY KEY AUTOINCREMENT,
-    incident   INTEGER NOT NULL REFERENCES incidents (number),
-    kind       TEXT NOT NULL,
-    seq        INTEGER NOT NULL CHECK (seq >= 1),
-    revision   INTEGER NOT NULL CHECK (revision >= 1),
-    body       TEXT NOT NULL CHECK (json_valid(body)),
-    updated_at TEXT NOT NULL,
-    UNIQUE (incident, kind, seq)
-);
-"""
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "incidents and timeline events", _V1_SQL),
-    Migration(2, "timeline sync: event revisions, sync cursors, alert inbox", _V2_SQL),
-    Migration(3, "communication drafts and remote ids", _V3_SQL),
-    Migration(4, "hypotheses", _V4_SQL),
-    Migration(5, "coordination: roles and work items", _V5_SQL),
+    Migration(1, "incidents and timeline events", sqlite_schema.V1, postgres_schema.V1),
+    Migration(2, "timeline sync: event revisions, sync cursors, alert inbox", sqlite_schema.V2, postgres_schema.V2),
+    Migration(3, "communication drafts and remote ids", sqlite_schema.V3, postgres_schema.V3),
+    Migration(4, "hypotheses", sqlite_schema.V4, postgres_schema.V4),
+    Migration(5, "coordination: roles and work items", sqlite_schema.V5, postgres_schema.V5),
 )
 
-_BOOKKEEPING_SQL = """
-CREATE TABLE IF NOT EXISTS schema_migrations (
-    version     INTEGER PRIMARY KEY,
-    description TEXT NOT NULL,
-    applied_at  TEXT NOT NULL
-)
-"""
+
+class SchemaTarget(Protocol):
+    """One database as the migration runner drives it (one connection, transactions run by hand)."""
+
+    dialect: Dialect
+    where: str  # names the database in messages (a path, or a URL without its password)
+    errors: tuple[type[BaseException], ...]  # the driver's errors that mean "this step's SQL failed"
+
+    def version(self) -> int:
+        """The schema version now (0 for an empty database)."""
+        ...
+
+    def begin_locked(self) -> None:
+        """Start a transaction holding the migration lock."""
+        ...
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        """Run one statement with ``?`` placeholders."""
+        ...
+
+    def set_version(self, version: int) -> None:
+        """Record the version beside ``schema_migrations`` where the dialect keeps one (SQLite's user_version)."""
+        ...
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        ...
+
+    def rollback(self) -> None:
+        """Roll back the transaction if one is open."""
+        ...
 
 
 def to_db_time(value: datetime) -> str:
-    """How every timestamp is stored: fixed-width ISO-8601 UTC with microseconds and ``Z``.
+    """How every timestamp is sent: fixed-width ISO-8601 UTC with microseconds and ``Z``.
 
-    Fixed width (``2026-03-14T03:07:00.000000Z``) makes text order equal time order, so indexes
-    and ``ORDER BY`` work on the column directly, and the file stays readable in the sqlite3 shell.
+    Fixed width (``2026-03-14T03:07:00.000000Z``) makes text order equal time order, so SQLite's
+    indexes and ``ORDER BY`` work on the column directly, and the file stays readable in the sqlite3
+    shell; PostgreSQL parses the same text into its ``TIMESTAMPTZ`` columns.
     """
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamps must carry a timezone")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def from_db_time(text: str) -> datetime:
-    """Parse a stored timestamp back into an aware UTC datetime."""
-    return datetime.fromisoformat(text).astimezone(UTC)
+def from_db_time(value: str | datetime) -> datetime:
+    """A stored timestamp (SQLite's text, or PostgreSQL's datetime) as an aware UTC datetime."""
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.astimezone(UTC)
 
 
 def latest_version(steps: Sequence[Migration] = MIGRATIONS) -> int:
@@ -215,7 +115,7 @@ def latest_version(steps: Sequence[Migration] = MIGRATIONS) -> int:
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    """The database's ``PRAGMA user_version`` (0 for a new, empty file)."""
+    """A SQLite database's ``PRAGMA user_version`` (0 for a new, empty file)."""
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
@@ -226,9 +126,8 @@ def check_steps(steps: Sequence[Migration]) -> None:
         raise ValueError(f"migration versions must be 1..n without gaps, got {versions}")
 
 
-def refuse_newer(conn: sqlite3.Connection, where: str, steps: Sequence[Migration] = MIGRATIONS) -> int:
-    """The current version, or SchemaVersionError if it is newer than the last known step."""
-    version = schema_version(conn)
+def check_version(version: int, where: str, steps: Sequence[Migration] = MIGRATIONS) -> int:
+    """``version``, or SchemaVersionError if it is newer than the last known step."""
     known = latest_version(steps)
     if version > known:
         raise SchemaVersionError(
@@ -236,6 +135,11 @@ def refuse_newer(conn: sqlite3.Connection, where: str, steps: Sequence[Migration
             f"versions up to {known}",
         )
     return version
+
+
+def refuse_newer(conn: sqlite3.Connection, where: str, steps: Sequence[Migration] = MIGRATIONS) -> int:
+    """A SQLite database's version, or SchemaVersionError if it is newer than the last known step."""
+    return check_version(schema_version(conn), where, steps)
 
 
 def split_statements(sql: str) -> list[str]:
@@ -254,54 +158,84 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
+def run_steps(
+    target: SchemaTarget, steps: Sequence[Migration] = MIGRATIONS, clock: Callable[[], datetime] = utcnow
+) -> list[int]:
+    """Apply every step the database lacks, each in its own transaction; return the versions applied."""
+    check_steps(steps)
+    check_version(target.version(), target.where, steps)
+    return [step.version for step in steps if _apply(target, step, steps, clock)]
+
+
+def _apply(target: SchemaTarget, step: Migration, steps: Sequence[Migration], clock: Callable[[], datetime]) -> bool:
+    """Run one step unless it is already applied; True if it ran."""
+    target.begin_locked()
+    try:
+        # Re-read under the lock: another process may have migrated since we last looked.
+        if check_version(target.version(), target.where, steps) >= step.version:
+            target.rollback()
+            return False
+        target.execute(_BOOKKEEPING[target.dialect])
+        for statement in split_statements(step.sql_for(target.dialect)):
+            target.execute(statement)
+        target.execute(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+            (step.version, step.description, to_db_time(clock())),
+        )
+        target.set_version(step.version)
+        target.commit()
+        return True
+    except BaseException as exc:
+        target.rollback()
+        if isinstance(exc, target.errors):
+            raise MigrationError(
+                f"schema step {step.version} ({step.description}) failed on {target.where}: {exc}; "
+                f"the database stays at version {step.version - 1}",
+            ) from exc
+        raise
+
+
+class _SqliteSchema:
+    """A SQLite connection (autocommit mode) as a ``SchemaTarget``."""
+
+    dialect: Dialect = "sqlite"
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+    def __init__(self, conn: sqlite3.Connection, where: str) -> None:
+        self.conn = conn
+        self.where = where
+
+    def version(self) -> int:
+        return schema_version(self.conn)
+
+    def begin_locked(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        self.conn.execute(sql, parameters)
+
+    def set_version(self, version: int) -> None:
+        # PRAGMA does not take parameters; the version is an int from our own list.
+        self.conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        # Some errors (disk full, I/O) already rolled back; a second ROLLBACK would raise and hide them.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+
 def migrate(
     conn: sqlite3.Connection,
     where: str,
     steps: Sequence[Migration] = MIGRATIONS,
     clock: Callable[[], datetime] = utcnow,
 ) -> list[int]:
-    """Apply every step the database lacks, each in its own transaction; return the versions applied.
+    """Apply every step a SQLite database lacks, each in its own transaction; return the versions applied.
 
-    ``conn`` must be in autocommit mode (``isolation_level=None``): this function issues its own
+    ``conn`` must be in autocommit mode (``isolation_level=None``): the steps issue their own
     ``BEGIN IMMEDIATE``/``COMMIT``. ``where`` names the database in error messages.
     """
-    check_steps(steps)
-    refuse_newer(conn, where, steps)
-    return [step.version for step in steps if _apply(conn, step, where, steps, clock)]
-
-
-def _apply(
-    conn: sqlite3.Connection,
-    step: Migration,
-    where: str,
-    steps: Sequence[Migration],
-    clock: Callable[[], datetime],
-) -> bool:
-    """Run one step unless it is already applied; True if it ran."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # Re-read under the write lock: another process may have migrated since we last looked.
-        if refuse_newer(conn, where, steps) >= step.version:
-            conn.execute("ROLLBACK")
-            return False
-        conn.execute(_BOOKKEEPING_SQL)
-        for statement in split_statements(step.sql):
-            conn.execute(statement)
-        conn.execute(
-            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)",
-            (step.version, step.description, to_db_time(clock())),
-        )
-        # PRAGMA does not take parameters; the version is an int from our own list.
-        conn.execute(f"PRAGMA user_version = {int(step.version)}")
-        conn.execute("COMMIT")
-        return True
-    except BaseException as exc:
-        # Some errors (disk full, I/O) already rolled back; a second ROLLBACK would raise and hide them.
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        if isinstance(exc, sqlite3.Error):
-            raise MigrationError(
-                f"schema step {step.version} ({step.description}) failed on {where}: {exc}; "
-                f"the database stays at version {step.version - 1}",
-            ) from exc
-        raise
+    return run_steps(_SqliteSchema(conn, where), steps, clock)

@@ -22,225 +22,141 @@ Choices, and why:
 - **Nothing half-written**: each operation is one transaction; any exception rolls it back, so an
   incident never exists without its ``declared`` event and a failed append leaves no row.
 
-The connection handling is in ``sqlite_core.py``; edits, deletions, sync cursors and the alert inbox
-in ``sqlite_sync.py``; communication drafts in ``sqlite_drafts.py``. ``SqliteIncidentStore`` is all
-of them together.
+The operations themselves are shared with PostgreSQL (``records.py`` and the modules it combines);
+this module is only the file, its pragmas, its transactions and its errors.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from pathlib import Path
 
-from pydantic import JsonValue
-
-from adapters.models import iso_utc
-from mcp_server.store.base import (
-    DEFAULT_INCIDENT_LIMIT,
-    DEFAULT_TIMELINE_LIMIT,
-    MAX_INCIDENT_LIMIT,
-    MAX_TIMELINE_LIMIT,
-    check_actor,
-    check_limit,
-    check_status,
-    check_window,
-    filter_names,
+from adapters.models import utcnow
+from mcp_server.store.core import check_clock
+from mcp_server.store.errors import (
+    ConflictError,
+    StoreConfigError,
+    StoreCorruptError,
+    StoreError,
+    StoreUnavailableError,
 )
-from mcp_server.store.migrations import from_db_time, to_db_time
-from mcp_server.store.models import (
-    Incident,
-    IncidentDraft,
-    Status,
-    TimelineEntry,
-    TimelineEvent,
-    format_incident_id,
-)
-from mcp_server.store.sqlite_coordination import SqliteCoordination
-from mcp_server.store.sqlite_core import (
-    DEFAULT_BUSY_TIMEOUT,
-    EVENT_COLUMNS,
-    event_from_row,
-    fetch_event,
-    insert_event,
-    require_incident,
-    touch,
-)
-from mcp_server.store.sqlite_drafts import SqliteDrafts
-from mcp_server.store.sqlite_hypotheses import SqliteHypotheses
-from mcp_server.store.sqlite_sync import SqliteSync
+from mcp_server.store.migrations import MIGRATIONS, Migration, migrate, refuse_newer
+from mcp_server.store.records import SYSTEM_SOURCE, IncidentRecords
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT", "SYSTEM_SOURCE", "SqliteIncidentStore"]
 
-SYSTEM_SOURCE = "firstfifteen"
-_INCIDENT_COLUMNS = (
-    "number, title, severity, status, suspected_service, started_at, declared_at, declared_by, updated_at"
-)
-# Module-level names so a test can inject a failure (monkeypatch sqlite._insert_event).
-_insert_event = insert_event
-_require = require_incident
-_touch = touch
+DEFAULT_BUSY_TIMEOUT = 10.0
 
 
-class SqliteIncidentStore(SqliteSync, SqliteDrafts, SqliteHypotheses, SqliteCoordination):
+class SqliteIncidentStore(IncidentRecords):
     """An ``IncidentStore`` in one SQLite file; create it once and share it between threads."""
 
-    # -- incidents and their timelines ----------------------------------------------------------
-
-    def declare_incident(self, draft: IncidentDraft) -> Incident:
-        """Create an incident with the next ``INC-<n>`` id and its ``declared`` event, atomically."""
-        now = self._now()
-        details: dict[str, JsonValue] = {
-            "severity": draft.severity,
-            "suspected_service": draft.suspected_service,
-            "started_at": iso_utc(draft.impact_started_at),
-        }
-        suspect = f" (suspected: {draft.suspected_service})" if draft.suspected_service else ""
-        declared = TimelineEntry(
-            source=SYSTEM_SOURCE,
-            kind="declared",
-            text=f"Declared {draft.severity}: {draft.title}{suspect}",
-            occurred_at=draft.declared_at,
-            actor=draft.declared_by,
-            details=details,
-        )
-        with self._write() as conn:
-            cursor = conn.execute(
-                f"INSERT INTO incidents ({_INCIDENT_COLUMNS}) VALUES (NULL, ?, ?, 'open', ?, ?, ?, ?, ?)",
-                (
-                    draft.title,
-                    draft.severity,
-                    draft.suspected_service,
-                    to_db_time(draft.impact_started_at),
-                    to_db_time(draft.declared_at),
-                    draft.declared_by,
-                    to_db_time(now),
-                ),
-            )
-            number = int(cursor.lastrowid or 0)
-            _insert_event(conn, number, declared, now)
-            return _fetch_incident(conn, number)
-
-    def get_incident(self, incident_id: str) -> Incident:
-        """The incident, or RecordNotFoundError whose hint lists the most recent ids."""
-        with self._read() as conn:
-            return _fetch_incident(conn, _require(conn, incident_id))
-
-    def list_incidents(
-        self, status: Status | None = None, limit: int = DEFAULT_INCIDENT_LIMIT
-    ) -> tuple[list[Incident], bool]:
-        """Most recently declared first; the flag says more matched than ``limit``."""
-        check_limit(limit, MAX_INCIDENT_LIMIT)
-        if status is not None:
-            check_status(status)
-        where, params = ("WHERE status = ?", [status]) if status else ("", [])
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {_INCIDENT_COLUMNS} FROM incidents {where} ORDER BY number DESC LIMIT ?",
-                [*params, limit + 1],
-            ).fetchall()
-        return [_incident(row) for row in rows[:limit]], len(rows) > limit
-
-    def append_event(self, incident_id: str, entry: TimelineEntry) -> tuple[TimelineEvent, bool]:
-        """Record one event; with a ``source_id`` a repeat returns the existing event and False."""
-        now = self._now()
-        with self._write() as conn:
-            number = _require(conn, incident_id)
-            if entry.source_id is not None:
-                # The write lock is held, so nobody can insert the same key between this read and the insert.
-                existing = conn.execute(
-                    f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE incident = ? AND source = ? AND source_id = ?",
-                    (number, entry.source, entry.source_id),
-                ).fetchone()
-                if existing is not None:
-                    return event_from_row(existing), False
-            event_id = _insert_event(conn, number, entry, now)
-            _touch(conn, number, now)
-            return fetch_event(conn, event_id), True
-
-    def get_timeline(
+    def __init__(
         self,
-        incident_id: str,
-        kinds: Iterable[str] | None = None,
-        sources: Iterable[str] | None = None,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        limit: int = DEFAULT_TIMELINE_LIMIT,
-    ) -> tuple[list[TimelineEvent], bool]:
-        """Events in [start, end] ordered by occurred_at then id; the flag says more matched than ``limit``.
-
-        Empty or None ``kinds``/``sources`` do not filter. When truncated, the earliest events are
-        returned; narrow the window with ``start`` to read on.
-        """
-        check_limit(limit, MAX_TIMELINE_LIMIT)
-        check_window(start, end)
-        clauses, params = _timeline_filters(filter_names("kinds", kinds), filter_names("sources", sources), start, end)
-        with self._read() as conn:
-            number = _require(conn, incident_id)
-            rows = conn.execute(
-                f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE incident = ?{clauses} "
-                "ORDER BY occurred_at, id LIMIT ?",
-                [number, *params, limit + 1],
-            ).fetchall()
-        return [event_from_row(row) for row in rows[:limit]], len(rows) > limit
-
-    def set_status(self, incident_id: str, status: Status, actor: str, occurred_at: datetime | None = None) -> Incident:
-        """Change the status and record a ``status_changed`` event (at ``occurred_at``, default now);
-        setting the current status is a no-op."""
-        check_status(status)
-        check_actor(actor)
-        now = self._now()
-        with self._write() as conn:
-            number = _require(conn, incident_id)
-            current = _fetch_incident(conn, number)
-            if current.status == status:
-                return current
-            change = TimelineEntry(
-                source=SYSTEM_SOURCE,
-                kind="status_changed",
-                text=f"Status changed from {current.status} to {status}",
-                actor=actor,
-                details={"from": current.status, "to": status},
-                occurred_at=occurred_at,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        migrations: tuple[Migration, ...] = MIGRATIONS,
+    ) -> None:
+        if str(path).strip() in ("", ":memory:"):
+            raise StoreConfigError(
+                f"incident store path {str(path)!r} is not a file path",
+                hint="Use a file path: each operation opens its own connection, so ':memory:' would start empty.",
             )
-            conn.execute("UPDATE incidents SET status = ? WHERE number = ?", (status, number))
-            _insert_event(conn, number, change, now)
-            _touch(conn, number, now)
-            return _fetch_incident(conn, number)
+        check_clock(clock)
+        self.path = Path(path)
+        self._clock = clock
+        self._busy_timeout = busy_timeout
+        self._closed = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreConfigError(f"cannot create the directory of {self.path}: {exc}") from exc
+        self._initialise(migrations)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    def _initialise(self, migrations: tuple[Migration, ...]) -> None:
+        """Check the schema version before writing anything, then switch to WAL and migrate."""
+        with self._connection() as conn:
+            refuse_newer(conn, str(self.path), migrations)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreConfigError(
+                    f"{self.path}: SQLite could not switch to WAL journal mode (got {mode!r})",
+                    hint="Put the incident database on a local disk; network file systems do not support WAL.",
+                )
+            migrate(conn, str(self.path), migrations, self._now)
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A fresh, configured connection in autocommit mode; SQLite errors become store errors."""
+        if self._closed:
+            raise StoreUnavailableError("the incident store is closed", hint="Open a new store.")
+        conn: sqlite3.Connection | None = None
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves instead of Python's implicit ones.
+            conn = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+            yield conn
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+        finally:
+            if conn is not None:
+                conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the write lock is taken up front (BEGIN IMMEDIATE)."""
+        with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            with _rollback_on_error(conn):
+                yield conn
+                conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction, so every query of an operation sees the same snapshot."""
+        with self._connection() as conn:
+            conn.execute("BEGIN")
+            with _rollback_on_error(conn):
+                yield conn
+                conn.execute("COMMIT")
 
 
-def _timeline_filters(
-    kinds: list[str], sources: list[str], start: datetime | None, end: datetime | None
-) -> tuple[str, list[Any]]:
-    """Extra ``AND ...`` clauses and their parameters for get_timeline (arguments already checked)."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for column, names in (("kind", kinds), ("source", sources)):
-        if names:
-            clauses.append(f" AND {column} IN ({', '.join('?' * len(names))})")
-            params.extend(names)
-    for value, operator in ((start, ">="), (end, "<=")):
-        if value is not None:
-            clauses.append(f" AND occurred_at {operator} ?")
-            params.append(to_db_time(value))
-    return "".join(clauses), params
+@contextmanager
+def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        # Some errors (disk full, I/O) already rolled back; a second ROLLBACK would raise and hide them.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
-def _fetch_incident(conn: sqlite3.Connection, number: int) -> Incident:
-    row = conn.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE number = ?", (number,)).fetchone()
-    return _incident(row)
-
-
-def _incident(row: sqlite3.Row) -> Incident:
-    return Incident(
-        id=format_incident_id(row["number"]),
-        title=row["title"],
-        severity=row["severity"],
-        status=row["status"],
-        suspected_service=row["suspected_service"],
-        started_at=from_db_time(row["started_at"]),
-        declared_at=from_db_time(row["declared_at"]),
-        declared_by=row["declared_by"],
-        updated_at=from_db_time(row["updated_at"]),
-    )
+def translate(exc: sqlite3.Error, path: Path) -> StoreError:
+    """A SQLite error as one of the store's errors, with advice."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return StoreUnavailableError(
+            f"incident database {path} stayed locked by another writer",
+            upstream=text,
+            hint="Another process held the write lock longer than the busy timeout; retry in a moment.",
+        )
+    if isinstance(exc, sqlite3.IntegrityError):
+        return ConflictError(f"the incident database refused the record: {text}", upstream=text)
+    if "not a database" in text or "malformed" in text:
+        return StoreCorruptError(
+            f"{path} is not a usable incident database",
+            upstream=text,
+            hint="Point FIRSTFIFTEEN_DB (or store.path) at another file; keep this one for inspection.",
+        )
+    return StoreUnavailableError(f"incident database {path}: {text}", upstream=text)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import anyio
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
@@ -32,6 +33,8 @@ TimeArg = Annotated[str, Field(description="'now', 'now-15m' or RFC3339 (UTC)")]
 IncidentId = Annotated[str, Field(description="e.g. 'INC-3'")]
 Actor = Annotated[str, Field(min_length=1, max_length=100, description="Who acts")]
 ServicesArg = Annotated[list[str] | None, Field(description="Omit for all services", max_length=500)]
+# The arguments of the write tools that name who acts; over HTTP the token's subject replaces them.
+IDENTITY_ARGUMENTS = frozenset({"actor", "declared_by", "confirmed_by", "author"})
 LimitArg = Annotated[int, Field(ge=1, le=500, description="Most items; the result says if more exist")]
 
 
@@ -55,6 +58,8 @@ class ToolSet:
         tool.parameters = lean_input(tool.parameters)
         if tool.fn_metadata.output_schema is not None:  # read live by the SDK, and not read yet
             tool.fn_metadata.output_schema = lean_output(tool.fn_metadata.output_schema)
+        if not annotations.read_only_hint:
+            guard_writes(tool)
         self.tools.append(tool)
 
     def withhold(self, name: str, switch: str) -> None:
@@ -93,6 +98,39 @@ def _adder(tools: ToolSet, title: str, annotations: ToolAnnotations) -> Callable
     return add
 
 
+def guard_writes(tool: Tool) -> None:
+    """Make a tool that writes answer to the bearer token of the call (the HTTP transport's): refused
+    without the ``write`` scope, and every argument naming who acts set to the token's subject.
+
+    Done once here, after the schema was built from the original function, so no tool has to
+    remember it. Over stdio there is no token and nothing changes.
+    """
+    original = tool.fn
+
+    async def guarded(**arguments: Any) -> Any:
+        token = get_access_token()
+        if token is not None:
+            if "write" not in token.scopes:
+                raise ToolError(
+                    f"{tool.name} writes, and this token (subject {token.client_id}) has only the scopes "
+                    f"{token.scopes}. Nothing was written; ask the server's operator for a token with the "
+                    "write scope, or use the read-only tools."
+                )
+            for name in IDENTITY_ARGUMENTS.intersection(arguments):
+                arguments[name] = token.client_id
+        result = original(**arguments)
+        return await result if inspect.isawaitable(result) else result
+
+    tool.fn = guarded
+    tool.is_async = True
+
+
+def caller_subject() -> str | None:
+    """The authenticated caller of this tool call (HTTP with tokens), else None (stdio)."""
+    token = get_access_token()
+    return token.client_id if token else None
+
+
 def runtime_of(ctx: Context[Runtime]) -> Runtime:
     """The Runtime the server's lifespan built."""
     return ctx.request_context.lifespan_context
@@ -122,7 +160,11 @@ async def recorded(
         await anyio.to_thread.run_sync(runtime.store.get_incident, incident_id)
     result = await run()
     if incident_id:
-        await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, entry(result))
+        event = entry(result)
+        subject = caller_subject()
+        if subject:  # the run is recorded as firstfifteen's; say who asked for it
+            event = event.model_copy(update={"details": {**event.details, "requested_by": subject}})
+        await anyio.to_thread.run_sync(runtime.store.append_event, incident_id, event)
     return result
 
 

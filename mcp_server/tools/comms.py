@@ -15,7 +15,16 @@ from mcp_server.comms.drafting import DraftSet, draft_for_incident
 from mcp_server.comms.posting import WRITE_KEY, Channel, PostOutcome, Via, check_token, post_draft, writes_on
 from mcp_server.comms.schedule import due_updates
 from mcp_server.runtime import Runtime
-from mcp_server.tools.common import AnyFunc, IncidentId, ToolSet, read_only_tool, record_tool, runtime_of, tool_errors
+from mcp_server.tools.common import (
+    AnyFunc,
+    IncidentId,
+    ToolSet,
+    caller_subject,
+    read_only_tool,
+    record_tool,
+    runtime_of,
+    tool_errors,
+)
 from mcp_server.triage.engine import run_triage
 
 DraftId = Annotated[str, Field(description="From draft_communications, e.g. 'D-4'")]
@@ -111,7 +120,9 @@ async def _post(
         if draft.post is None and not token:
             if not isinstance(answer, AcceptedElicitation) or not answer.data.confirm:
                 raise ToolError(_not_confirmed(answer.action, draft_id))
-            confirmed_by, via = (answer.data.confirmed_by or confirmed_by or "responder"), "form"
+            if not caller_subject():  # over HTTP the token's subject confirmed it, whatever the form says
+                confirmed_by = answer.data.confirmed_by or confirmed_by or "responder"
+            via = "form"
         elif draft.post is None:
             check_token(draft, token or "", confirmed_by)
         return await post_draft(runtime, draft_id, channel, confirmed_by, via)

@@ -1,15 +1,15 @@
 """Conformance cases of the adapters over hosted HTTP APIs, served by respx.
 
 Payloads are the ones tests/unit/adapters builds as each vendor documents them. Every case also
-gets :data:`HTTP_FAULTS`, the failures any HTTP backend can show (5xx, an HTML login page, JSON
-of another shape, a body that cannot be decoded, a timeout, a refused connection, 401, 429), each
-answered to every request the adapter makes.
+gets the shipped suite's standard failures (``adapters.testing.HTTP_FAULTS``: 5xx, an HTML login
+page, JSON of another shape, a body that cannot be decoded, a timeout, a refused connection, 401,
+403, 429) and, where the base URL is one setting, the real loopback ones (a refused port, a
+server that never answers).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,77 +18,10 @@ import pytest
 import test_alertmanager as am_api
 import test_prometheus as prom_api
 import test_statuspage as status_api
-from conformance_harness import QUERY, Case, Env, Fault, Limit
 
-from adapters.errors import (
-    AuthError,
-    BackendTimeoutError,
-    BadResponseError,
-    QueryError,
-    RateLimitedError,
-    UnavailableError,
-)
+from adapters.errors import BadResponseError, QueryError
 from adapters.models import HealthTarget, TimeWindow
-
-
-def answer(respond: Callable[[], httpx.Response]) -> Callable[[Env], None]:
-    """A backend that answers every request with a fresh ``respond()`` (a response body is read once)."""
-
-    def install(env: Env) -> None:
-        env.router.route().mock(side_effect=lambda request: respond())
-
-    return install
-
-
-def failing(error: Exception) -> Callable[[Env], None]:
-    """A backend whose every request fails with ``error`` (a transport failure)."""
-
-    def install(env: Env) -> None:
-        env.router.route().mock(side_effect=error)
-
-    return install
-
-
-def _not_gzip() -> httpx.Response:
-    # A proxy that labels a plain body gzip: httpx fails while decoding the body it read.
-    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
-    return httpx.Response(200, stream=httpx.ByteStream(b'{"not": "gzip"}'), headers=headers)
-
-
-HTTP_FAULTS = (
-    Fault("500", answer(lambda: httpx.Response(500, html="<h1>Internal Server Error</h1>")), UnavailableError),
-    Fault("html-login-page", answer(lambda: httpx.Response(200, html="<title>Sign in</title>")), BadResponseError),
-    Fault("json-of-another-shape", answer(lambda: httpx.Response(200, json={"unexpected": [1]})), BadResponseError),
-    Fault("body-not-decodable", answer(_not_gzip), BadResponseError),
-    Fault("timeout", failing(httpx.ReadTimeout("timed out")), BackendTimeoutError),
-    Fault("refused", failing(httpx.ConnectError("[Errno 111] Connection refused")), UnavailableError),
-    Fault("401", answer(lambda: httpx.Response(401, json={"message": "Bad credentials"})), AuthError),
-    Fault(
-        "429",
-        answer(lambda: httpx.Response(429, headers={"Retry-After": "30"}, json={"message": "slow"})),
-        RateLimitedError,
-    ),
-)
-
-
-def json_route(url: str, body: Any, method: str = "GET", status: int = 200) -> Callable[[Env], None]:
-    """A backend that answers ``method url`` with ``body`` as JSON."""
-
-    def install(env: Env) -> None:
-        env.router.route(method=method, url=url).respond(status, json=body)
-
-    return install
-
-
-def every(*installs: Callable[[Env], None]) -> Callable[[Env], None]:
-    """All of ``installs``, in order."""
-
-    def install(env: Env) -> None:
-        for one in installs:
-            one(env)
-
-    return install
-
+from adapters.testing import HTTP_FAULTS, QUERY, ConformanceCase, Env, Fault, Limit, answer, every, json_route
 
 # --- prometheus -----------------------------------------------------------------------------------
 
@@ -100,7 +33,10 @@ async def _too_many_points(adapter: Any, env: Env) -> None:
     assert not env.router.calls, "a range over the point limit must be refused before it is sent"
 
 
-PROMETHEUS = Case(
+PROMETHEUS = ConformanceCase(
+    entry_point="prometheus",
+    url_setting="url",
+    deadline_setting="timeout_s",
     settings=lambda env: {"url": prom_api.URL, "bearer_token": prom_api.TOKEN},
     backend=every(
         json_route(f"{prom_api.URL}/api/v1/query", prom_api.VECTOR, "POST"),
@@ -108,7 +44,6 @@ PROMETHEUS = Case(
         json_route(f"{prom_api.URL}/api/v1/status/buildinfo", prom_api.BUILDINFO),
     ),
     faults=(
-        *HTTP_FAULTS,
         Fault(
             "bad-promql",
             answer(lambda: httpx.Response(400, json={"status": "error", "errorType": "bad_data", "error": "parse"})),
@@ -125,7 +60,10 @@ PROMETHEUS = Case(
 
 # --- alertmanager ---------------------------------------------------------------------------------
 
-ALERTMANAGER = Case(
+ALERTMANAGER = ConformanceCase(
+    entry_point="alertmanager",
+    url_setting="url",
+    deadline_setting="timeout_s",
     # PAYLOAD holds LateOne, starting after the asked moment: the window check sees it left out.
     settings=lambda env: {"url": am_api.URL, "bearer_token": am_api.TOKEN},
     backend=every(
@@ -133,7 +71,6 @@ ALERTMANAGER = Case(
         json_route(f"{am_api.URL}/api/v2/status", am_api.STATUS),
     ),
     faults=(
-        *HTTP_FAULTS,
         Fault(
             "undocumented-state",
             json_route(f"{am_api.URL}/api/v2/alerts", [am_api.gettable_alert("X", "2026-03-14T03:00:00Z", "exploded")]),
@@ -208,10 +145,17 @@ async def _past(adapter: Any, env: Env) -> None:
     assert [r.status for r in results] == ["unknown", "unknown"] and not env.router.calls
 
 
-HTTP_HEALTH = Case(
+_HEALTH_FAULTS = ("500", "503", "body-not-decodable", "timeout", "refused", "401")
+
+HTTP_HEALTH = ConformanceCase(
+    entry_point="http",
     settings=lambda env: {"timeout_s": 3},
     backend=_health_backend,
-    faults=tuple(_down(f) for f in HTTP_FAULTS if f.id in ("500", "body-not-decodable", "timeout", "refused", "401")),
+    # A failing target is a health answer (down, with the reason), not an error.
+    standard_faults=(),
+    faults=tuple(
+        _down(f) for f in HTTP_FAULTS if f.id in ("500", "503", "body-not-decodable", "timeout", "refused", "401")
+    ),
     limits=(
         Limit("max-concurrency", _concurrency, {"max_concurrency": 2}),
         Limit("timeout-per-check", _deadline, {"timeout_s": 0.2}),
@@ -255,11 +199,11 @@ async def _watched_components(adapter: Any, env: Env) -> None:
     assert all(not e.components or "Actions" in e.components for e in events)  # incidents: Actions, or none named
 
 
-STATUSPAGE = Case(
+STATUSPAGE = ConformanceCase(
+    entry_point="statuspage",
     settings=lambda env: {"providers": [{"name": "github", "url": status_api.GH}]},
     backend=_statuspage_backend,
     faults=(
-        *HTTP_FAULTS,
         Fault(
             "component-time-without-zone",
             _components_naive,

@@ -14,7 +14,6 @@ from typing import Any
 import test_deploy_file as deploy_file_api
 import test_smtp_email as smtp_api
 from aiosmtpd.controller import Controller
-from conformance_harness import EMAIL, Case, Env, Fault, Limit
 from gitrepo import build_repo
 
 from adapters.errors import (
@@ -29,6 +28,7 @@ from adapters.errors import (
 from adapters.models import HealthTarget, TimeWindow
 from adapters.replay.adapter import load_scenario
 from adapters.replay.scenario import scenario_path
+from adapters.testing import EMAIL, ConformanceCase, Env, Fault, Limit
 
 # --- deploy_file ------------------------------------------------------------------------------------
 
@@ -43,7 +43,9 @@ def _write(name: str, content: str | bytes) -> Any:
 
 NAIVE = "- {id: d-9, service: cart, started_at: '2026-03-14T02:30:00'}\n"
 
-DEPLOY_FILE = Case(
+DEPLOY_FILE = ConformanceCase(
+    entry_point="deploy_file",
+    standard_faults=(),
     # YAML_LOG holds d-old and d-late, outside the window: the window check sees them left out.
     settings=lambda env: {"path": "deploys.yaml"},
     backend=_write("deploys.yaml", deploy_file_api.YAML_LOG),
@@ -87,7 +89,9 @@ async def _git_caps(adapter: Any, env: Env) -> None:
     assert changes.truncated and len(changes.commits) == 2 and len(changes.files) == 2
 
 
-GIT = Case(
+GIT = ConformanceCase(
+    entry_point="git",
+    standard_faults=(),
     settings=lambda env: {"repos": {"acme/shop": "shop"}},
     backend=_git_backend,
     faults=(
@@ -131,7 +135,9 @@ def _state(content: str | bytes) -> Any:
     return install
 
 
-STATIC_STATUS = Case(
+STATIC_STATUS = ConformanceCase(
+    entry_point="static_status",
+    standard_faults=(),
     settings=lambda env: {"directory": "status-page", "components": ["Checkout", "Search"]},
     backend=lambda env: None,
     faults=(
@@ -162,7 +168,9 @@ def _silent_server(env: Env) -> None:
     env.data["port"] = silent.getsockname()[1]
 
 
-SMTP = Case(
+SMTP = ConformanceCase(
+    entry_point="smtp",
+    standard_faults=(),
     settings=lambda env: {
         "host": "127.0.0.1",
         "port": env.data["port"],
@@ -202,7 +210,9 @@ def _replay_backend(env: Env) -> None:
     env.data["targets"] = [HealthTarget(service=s.name, url=f"replay://{s.name}") for s in scenario.services]
 
 
-REPLAY = Case(
+REPLAY = ConformanceCase(
+    entry_point="replay",
+    standard_faults=(),
     settings=lambda env: {"scenario": SCENARIO},
     backend=_replay_backend,
     faults=(

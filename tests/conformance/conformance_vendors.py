@@ -1,6 +1,6 @@
 """Conformance cases of the vendor APIs with meanings of their own: GitHub, Argo CD, Slack, Statuspage writes.
 
-Each gets the generic :data:`conformance_hosted.HTTP_FAULTS` and the failures its vendor answers
+Each gets the shipped suite's standard failures (``adapters.testing.HTTP_FAULTS``) and the failures its vendor answers
 in its own way (GitHub's 403 rate limit, Slack's ``{"ok": false}``, Statuspage's 422), with
 payloads from tests/unit/adapters.
 """
@@ -18,11 +18,10 @@ import test_github as github_api
 import test_loki as loki_api
 import test_slack as slack_api
 import test_statuspage_write as statuspage_api
-from conformance_harness import UPDATE, Case, Env, Fault, Limit
-from conformance_hosted import HTTP_FAULTS, answer, json_route
 
 from adapters.errors import AuthError, BadResponseError, NotFoundError, QueryError, RateLimitedError
 from adapters.loki import BUILDINFO_PATH, QUERY_PATH
+from adapters.testing import UPDATE, ConformanceCase, Env, Fault, Limit, answer, json_route
 
 # --- github -----------------------------------------------------------------------------------------
 
@@ -51,11 +50,13 @@ def _github_rate_limited() -> httpx.Response:
     return httpx.Response(403, json={"message": "API rate limit exceeded for user ID 1."}, headers=headers)
 
 
-GITHUB = Case(
+GITHUB = ConformanceCase(
+    entry_point="github",
+    url_setting="api_url",
+    deadline_setting="timeout_s",
     settings=lambda env: {"token": github_api.TOKEN, "repos": [{"repo": "acme/shop", "service": "checkout"}]},
     backend=_github_backend,
     faults=(
-        *HTTP_FAULTS,
         Fault("403-rate-limit", answer(_github_rate_limited), RateLimitedError),
         Fault(
             "403-permission",
@@ -81,11 +82,13 @@ def _argocd_backend(env: Env) -> None:
     env.router.get(f"{ARGO}/api/version").respond(json=argo_api.VERSION)
 
 
-ARGOCD = Case(
+ARGOCD = ConformanceCase(
+    entry_point="argocd",
+    url_setting="url",
+    deadline_setting="timeout_s",
     settings=lambda env: {"url": ARGO, "token": argo_api.TOKEN, "applications": [{"name": "checkout"}]},
     backend=_argocd_backend,
     faults=(
-        *HTTP_FAULTS,
         Fault("403", answer(lambda: httpx.Response(403, json={"error": "permission denied", "code": 7})), AuthError),
         Fault(
             "404-application",
@@ -128,11 +131,13 @@ async def _slack_max_pages(adapter: Any, env: Env) -> None:
     assert route.call_count == 1 and not read.complete and len(read.messages) == 1
 
 
-SLACK_CASE = Case(
+SLACK_CASE = ConformanceCase(
+    entry_point="slack",
+    url_setting="api_url",
+    deadline_setting="timeout_s",
     settings=lambda env: {"token": slack_api.TOKEN, "workspace_url": "https://acme.slack.com"},
     backend=_slack_backend,
     faults=(
-        *HTTP_FAULTS,
         Fault("invalid_auth", _slack_refuses("invalid_auth"), AuthError),
         Fault(
             "channel_not_found", _slack_refuses("channel_not_found"), NotFoundError, methods=("history", "post_message")
@@ -172,7 +177,10 @@ async def _unknown_component(adapter: Any, env: Env) -> None:
     assert not env.router.calls  # refused before anything is sent
 
 
-STATUSPAGE_API = Case(
+STATUSPAGE_API = ConformanceCase(
+    entry_point="statuspage_api",
+    url_setting="api_url",
+    deadline_setting="timeout_s",
     settings=lambda env: {
         "page_id": statuspage_api.PAGE,
         "api_key": statuspage_api.KEY,
@@ -180,7 +188,6 @@ STATUSPAGE_API = Case(
     },
     backend=_statuspage_api_backend,
     faults=(
-        *HTTP_FAULTS,
         Fault("422", answer(lambda: httpx.Response(422, json={"error": ["Body can't be blank"]})), QueryError),
         Fault("404", answer(lambda: httpx.Response(404, json={"error": "Could not find record"})), NotFoundError),
         Fault("420", answer(lambda: httpx.Response(420, json={"error": "Enhance your calm"})), RateLimitedError),
@@ -218,11 +225,13 @@ async def _loki_line_cap(adapter: Any, env: Env) -> None:
     assert route.calls.last.request.url.params["limit"] == "5" and len(result.lines) == 5 and not result.complete
 
 
-LOKI_CASE = Case(
+LOKI_CASE = ConformanceCase(
+    entry_point="loki",
+    url_setting="url",
+    deadline_setting="timeout_s",
     settings=lambda env: {"url": LOKI, "tenant_id": "team-a"},
     backend=_loki_backend,
     faults=(
-        *HTTP_FAULTS,
         Fault(
             "metric-query",
             json_route(f"{LOKI}{QUERY_PATH}", {"status": "success", "data": {"resultType": "matrix", "result": []}}),

@@ -1,9 +1,11 @@
 """The plugin as the real Claude Code CLI sees it: manifests validate, and the server connects.
 
 Needs ``FIRSTFIFTEEN_CLAUDE``, the path of the Claude Code CLI (``scripts/test`` installs
-@anthropic-ai/claude-code into ``.cache/claude-code`` and exports it), and ``uvx`` on PATH for the
-connection check. No API key and no model call: ``claude mcp list`` only starts and health-checks
-servers. Every run uses a throwaway HOME, so the user's ``~/.claude`` is never read or written.
+@anthropic-ai/claude-code into ``.cache/claude-code`` and exports it). The plugin starts its server
+with ``scripts/launch``: one connection check has ``uvx`` on PATH, the other a PATH with no uv at all,
+so the launcher installs uv from PyPI into the plugin's data folder first. No API key and no model
+call: ``claude mcp list`` only starts and health-checks servers. Every run uses a throwaway HOME,
+so the user's ``~/.claude`` is never read or written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -42,8 +45,8 @@ def claude() -> Path:
     return path
 
 
-def cli_env(home: Path) -> dict[str, str]:
-    """Environment for the CLI: a scratch HOME, no account or user config, PATH kept for uvx."""
+def cli_env(home: Path, path: str | None = None) -> dict[str, str]:
+    """Environment for the CLI: a scratch HOME, no account or user config, PATH kept for uvx (or ``path``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_DROP_PREFIXES)}
     env.update(
         HOME=str(home),
@@ -51,15 +54,19 @@ def cli_env(home: Path) -> dict[str, str]:
         DISABLE_AUTOUPDATER="1",
         UV_CACHE_DIR=str(ROOT / ".cache" / "uv"),  # shared across runs so rebuilds are incremental
     )
+    if path is not None:
+        env["PATH"] = path
     return env
 
 
-def run(claude: Path, *args: str, home: Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run(
+    claude: Path, *args: str, home: Path, cwd: Path, timeout: float = 120, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run one CLI command and return it with its output captured."""
     return subprocess.run(
         [str(claude), *args],
         cwd=cwd,
-        env=cli_env(home),
+        env=cli_env(home, path),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -92,8 +99,8 @@ def test_validate_strict_json_report(claude: Path, tmp_path: Path) -> None:
     assert report["manifest"]["type"] == "marketplace"
     assert report["manifest"]["errors"] == [] and report["manifest"]["warnings"] == []
     servers = {s["name"]: s for s in report["provides"]["mcpServers"]}
-    assert servers["firstfifteen"]["target"] == "uvx"
-    assert servers["firstfifteen"]["args"] == ["--from", "${CLAUDE_PLUGIN_ROOT}", "firstfifteen", "serve"]
+    assert servers["firstfifteen"]["target"] == "sh"
+    assert servers["firstfifteen"]["args"] == ["${CLAUDE_PLUGIN_ROOT}/scripts/launch"]
     assert "firstfifteen:triage" in report["provides"]["skills"]
     findings = {f["code"] for f in report["directory"]["findings"]}
     assert findings <= ACCEPTED_FINDINGS, report["directory"]["findings"]
@@ -109,12 +116,12 @@ def server_line(listing: str) -> str:
     return next((line for line in listing.splitlines() if line.startswith(f"{SERVER}:")), "")
 
 
-def wait_for_connection(claude: Path, home: Path, cwd: Path) -> str:
+def wait_for_connection(claude: Path, home: Path, cwd: Path, path: str | None = None) -> str:
     """Poll ``claude mcp list`` until the server is Connected or the deadline passes; return its last line."""
     deadline = time.monotonic() + CONNECT_DEADLINE_S
     line = ""
     while time.monotonic() < deadline:
-        proc = run(claude, "mcp", "list", home=home, cwd=cwd, timeout=180)
+        proc = run(claude, "mcp", "list", home=home, cwd=cwd, timeout=180, path=path)
         line = server_line(proc.stdout) or output(proc)
         if "Connected" in line:
             return line
@@ -122,20 +129,45 @@ def wait_for_connection(claude: Path, home: Path, cwd: Path) -> str:
     return line
 
 
+def install_plugin(claude: Path, tmp_path: Path, path: str | None = None) -> tuple[Path, Path]:
+    """Add the repo as a marketplace and install the plugin in a scratch HOME; (home, cwd)."""
+    home, work = tmp_path / "home", tmp_path / "work"  # cwd outside the repo: its .mcp.json is no project server
+    home.mkdir()
+    work.mkdir()
+    added = run(claude, "plugin", "marketplace", "add", str(ROOT), home=home, cwd=work, path=path)
+    assert added.returncode == 0 and "firstfifteen-tools" in added.stdout, output(added)
+    installed = run(claude, "plugin", "install", PLUGIN_ID, home=home, cwd=work, path=path)
+    assert installed.returncode == 0 and "Successfully installed" in installed.stdout, output(installed)
+    listed = run(claude, "plugin", "list", home=home, cwd=work, path=path)
+    assert PLUGIN_ID in listed.stdout, output(listed)
+    return home, work
+
+
 def test_server_connects_under_claude_code(claude: Path, tmp_path: Path) -> None:
     """Add the repo as a marketplace, install the plugin, and see its server connect (no API key)."""
     assert shutil.which("uvx", path=cli_env(tmp_path)["PATH"]), "uvx is not on PATH (pip install uv into .venv)"
-    home, work = (
-        tmp_path / "home",
-        tmp_path / "work",
-    )  # cwd outside the repo: its .mcp.json is not a project server here
-    home.mkdir()
-    work.mkdir()
-    added = run(claude, "plugin", "marketplace", "add", str(ROOT), home=home, cwd=work)
-    assert added.returncode == 0 and "firstfifteen-tools" in added.stdout, output(added)
-    installed = run(claude, "plugin", "install", PLUGIN_ID, home=home, cwd=work)
-    assert installed.returncode == 0 and "Successfully installed" in installed.stdout, output(installed)
-    listed = run(claude, "plugin", "list", home=home, cwd=work)
-    assert PLUGIN_ID in listed.stdout, output(listed)
+    home, work = install_plugin(claude, tmp_path)
     line = wait_for_connection(claude, home, work)
-    assert "Connected" in line and "uvx --from" in line, f"{SERVER} did not connect:\n{line}"
+    assert "Connected" in line and "scripts/launch" in line, f"{SERVER} did not connect:\n{line}"
+    assert not list(home.glob(".claude/plugins/data/*/uv")), "uvx was on PATH: the launcher must not install uv"
+
+
+# A user's machine with no uv: the basics only (the launcher's, and the dirname/realpath that uv's
+# console scripts call), and python3 with pip. Nothing else of this machine's PATH.
+NO_UV_BASICS = ("sh", "mkdir", "mv", "rm", "dirname", "realpath")
+
+
+def test_server_connects_with_no_uv_installed(claude: Path, tmp_path: Path) -> None:
+    """The launcher installs uv from PyPI into the plugin's data folder, and the server connects."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for name in NO_UV_BASICS:
+        (folder / name).symlink_to(shutil.which(name) or pytest.fail(f"{name} is not installed here"))
+    (folder / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    path = str(folder)
+    assert shutil.which("uvx", path=path) is None and shutil.which("uv", path=path) is None
+    home, work = install_plugin(claude, tmp_path, path=path)
+    line = wait_for_connection(claude, home, work, path=path)
+    assert "Connected" in line, f"{SERVER} did not connect with no uv on PATH:\n{line}"
+    [uvx] = home.glob(".claude/plugins/data/*/uv/pypi/bin/uvx")
+    assert uvx.parent.parent.parent.parent.name.startswith("firstfifteen"), uvx  # the plugin's own data folder

@@ -1,18 +1,22 @@
-"""Code that runs in child processes for the store's concurrency tests (spawned, so importable by name)."""
+"""Code that runs in child processes for the store's concurrency tests (spawned, so importable by name).
+
+``path`` is a SQLite file or a PostgreSQL URL: the same workers run against either backend.
+"""
 
 from __future__ import annotations
 
 from multiprocessing.synchronize import Event
 
+from store_backends import open_target
+
 from mcp_server.store.models import IncidentDraft, TimelineEntry
-from mcp_server.store.sqlite import SqliteIncidentStore
 
 BLOB = "x" * 4000  # large enough that a write spans several pages, so a kill can land mid-write
 
 
 def append_many(path: str, incident_id: str, worker: int, count: int, go: Event) -> None:
     """Wait for the start signal, then append ``count`` events tagged with this worker's number."""
-    store = SqliteIncidentStore(path)
+    store = open_target(path)
     go.wait()
     for seq in range(count):
         store.append_event(
@@ -30,7 +34,7 @@ def append_many(path: str, incident_id: str, worker: int, count: int, go: Event)
 
 def append_forever(path: str, incident_id: str) -> None:
     """Append numbered events until killed; seq n is only written after seq n-1 has committed."""
-    store = SqliteIncidentStore(path)
+    store = open_target(path)
     seq = 0
     while True:
         store.append_event(
@@ -49,14 +53,14 @@ def append_forever(path: str, incident_id: str) -> None:
 def open_fresh_and_declare(path: str, worker: int, go: Event) -> None:
     """Open a database that may not exist yet, at the same moment as other workers, and declare."""
     go.wait()
-    store = SqliteIncidentStore(path)
+    store = open_target(path)
     store.declare_incident(IncidentDraft(title=f"from worker {worker}", severity="SEV3", declared_by=f"w{worker}"))
     store.close()
 
 
 def claim_draft(path: str, draft_id: str, worker: int, go: Event, results: object) -> None:
     """Wait for the start signal, try to claim the draft, and report (worker, won) on the queue."""
-    store = SqliteIncidentStore(path)
+    store = open_target(path)
     go.wait()
     won = store.claim_post(draft_id, confirmed_by=f"worker-{worker}")
     results.put((worker, won))  # type: ignore[attr-defined]

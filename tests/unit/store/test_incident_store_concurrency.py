@@ -1,4 +1,4 @@
-"""Several threads and processes writing one database, and a writer killed mid-way."""
+"""Several threads and processes writing one database, and a writer killed mid-way, on both backends."""
 
 from __future__ import annotations
 
@@ -6,32 +6,24 @@ import json
 import multiprocessing
 import os
 import signal
-import sqlite3
 import sys
 import threading
 import time
-from contextlib import closing
-from pathlib import Path
 
 import incident_store_workers as workers
 import pytest
+from store_backends import Database
 
 from mcp_server.store.migrations import MIGRATIONS
 from mcp_server.store.models import IncidentDraft, TimelineEntry
-from mcp_server.store.sqlite import SqliteIncidentStore
 
 SPAWN = multiprocessing.get_context("spawn")
 JOIN_TIMEOUT = 120  # a safety net so a hung child fails the test instead of hanging it; not a measurement
 
 
-def declare(path: Path) -> str:
-    with SqliteIncidentStore(path) as store:
+def declare(database: Database) -> str:
+    with database.open() as store:
         return store.declare_incident(IncidentDraft(title="load", severity="SEV2", declared_by="tester")).id
-
-
-def rows(path: Path, sql: str) -> list[tuple]:
-    with closing(sqlite3.connect(path)) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def run_all(processes: list) -> None:
@@ -48,43 +40,42 @@ def join_all(processes: list) -> None:
     assert [p.exitcode for p in processes] == [0] * len(processes), "a worker failed; its traceback is above"
 
 
-def test_four_processes_appending_at_once_all_land(tmp_path: Path) -> None:
-    path = tmp_path / "incidents.sqlite3"
-    incident_id = declare(path)
+def test_four_processes_appending_at_once_all_land(database: Database) -> None:
+    incident_id = declare(database)
     per_worker = 200
     go = SPAWN.Event()
     processes = [
-        SPAWN.Process(target=workers.append_many, args=(str(path), incident_id, w, per_worker, go)) for w in range(4)
+        SPAWN.Process(target=workers.append_many, args=(database.target, incident_id, w, per_worker, go))
+        for w in range(4)
     ]
     run_all(processes)
     go.set()  # released together, so the appends really contend for the write lock
     join_all(processes)
 
-    events = rows(path, "SELECT id, source_id, details FROM timeline_events WHERE kind = 'note'")
+    events = database.rows("SELECT id, source_id, details FROM timeline_events WHERE kind = 'note'")
     assert len(events) == 4 * per_worker
     assert len({event_id for event_id, _, _ in events}) == len(events)
     assert {source_id for _, source_id, _ in events} == {f"{w}-{s}" for w in range(4) for s in range(per_worker)}
     for _, source_id, details in events:
-        parsed = json.loads(details)
+        parsed = json.loads(details) if isinstance(details, str) else details
         assert source_id == f"{parsed['worker']}-{parsed['seq']}"
-    with SqliteIncidentStore(path) as store:
+    with database.open() as store:
         assert store.get_timeline(incident_id, limit=1000)[0][-1].kind == "note"
 
 
-def test_processes_opening_a_fresh_database_together_migrate_once(tmp_path: Path) -> None:
-    path = tmp_path / "fresh" / "incidents.sqlite3"
+def test_processes_opening_a_fresh_database_together_migrate_once(database: Database) -> None:
     go = SPAWN.Event()
-    processes = [SPAWN.Process(target=workers.open_fresh_and_declare, args=(str(path), w, go)) for w in range(4)]
+    processes = [SPAWN.Process(target=workers.open_fresh_and_declare, args=(database.target, w, go)) for w in range(4)]
     run_all(processes)
     go.set()
     join_all(processes)
-    assert rows(path, "SELECT version FROM schema_migrations") == [(m.version,) for m in MIGRATIONS]
-    assert rows(path, "SELECT number FROM incidents ORDER BY number") == [(1,), (2,), (3,), (4,)]
-    assert sorted(rows(path, "SELECT title FROM incidents")) == [(f"from worker {w}",) for w in range(4)]
+    assert database.rows("SELECT version FROM schema_migrations ORDER BY version") == [(m.version,) for m in MIGRATIONS]
+    assert database.rows("SELECT number FROM incidents ORDER BY number") == [(1,), (2,), (3,), (4,)]
+    assert sorted(database.rows("SELECT title FROM incidents")) == [(f"from worker {w}",) for w in range(4)]
 
 
-def test_threads_sharing_one_store_all_land(tmp_path: Path) -> None:
-    store = SqliteIncidentStore(tmp_path / "incidents.sqlite3")
+def test_threads_sharing_one_store_all_land(database: Database) -> None:
+    store = database.open()
     incident_id = store.declare_incident(IncidentDraft(title="t", severity="SEV3", declared_by="a")).id
     errors: list[BaseException] = []
 
@@ -113,41 +104,40 @@ def test_threads_sharing_one_store_all_land(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_a_killed_writer_leaves_only_whole_events(tmp_path: Path) -> None:
-    path = tmp_path / "incidents.sqlite3"
-    incident_id = declare(path)
-    writer = SPAWN.Process(target=workers.append_forever, args=(str(path), incident_id))
+def test_a_killed_writer_leaves_only_whole_events(database: Database) -> None:
+    incident_id = declare(database)
+    writer = SPAWN.Process(target=workers.append_forever, args=(database.target, incident_id))
     writer.start()
     try:
-        _wait_for_events(path, writer, at_least=150)
+        _wait_for_events(database, writer, at_least=150)
     finally:
         os.kill(writer.pid, signal.SIGKILL)
         writer.join(JOIN_TIMEOUT)
     assert writer.exitcode == -signal.SIGKILL
 
-    assert rows(path, "PRAGMA integrity_check") == [("ok",)]
-    events = rows(path, "SELECT source_id, text, details FROM timeline_events WHERE kind = 'note'")
+    if database.backend == "sqlite":
+        assert database.rows("PRAGMA integrity_check") == [("ok",)]
+    events = database.rows("SELECT source_id, text, details FROM timeline_events WHERE kind = 'note'")
     seqs = sorted(int(source_id) for source_id, _, _ in events)
     # Appends are sequential, so the survivors are exactly 0..max: nothing lost before the last commit.
     assert seqs == list(range(len(events)))
     for source_id, text, details in events:
-        parsed = json.loads(details)
+        parsed = json.loads(details) if isinstance(details, str) else details
         assert parsed == {"seq": int(source_id), "blob": workers.BLOB}
         assert text == f"event {source_id}"
     # And the database is fully usable afterwards.
-    with SqliteIncidentStore(path) as store:
+    with database.open() as store:
         _, created = store.append_event(incident_id, TimelineEntry(source="human", kind="note", text="after the crash"))
         assert created is True
         assert store.get_incident(incident_id).id == incident_id
 
 
-def _wait_for_events(path: Path, writer: multiprocessing.process.BaseProcess, at_least: int) -> None:
+def _wait_for_events(database: Database, writer: multiprocessing.process.BaseProcess, at_least: int) -> None:
     """Poll until the writer has committed ``at_least`` events (and is still writing)."""
     deadline = time.monotonic() + JOIN_TIMEOUT  # safety net only
     while time.monotonic() < deadline:
         assert writer.is_alive(), "the writer died before it was killed"
-        with closing(sqlite3.connect(path, timeout=30)) as conn:
-            if conn.execute("SELECT count(*) FROM timeline_events").fetchone()[0] > at_least:
-                return
+        if database.count("timeline_events") > at_least:
+            return
         time.sleep(0.01)
     pytest.fail(f"the writer did not commit {at_least} events in time")

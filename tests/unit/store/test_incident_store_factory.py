@@ -1,20 +1,25 @@
-"""open_store and where the database file lives."""
+"""open_store: which backend, where the record lives, and the store settings' checks."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import platformdirs
 import pytest
+from pydantic import ValidationError
 
-from mcp_server.config import StoreConfig
+from adapters.errors import ConfigError
+from mcp_server.config import StoreConfig, parse_config
 from mcp_server.store import (
     DB_ENV,
     IncidentStore,
     SqliteIncidentStore,
     default_db_path,
+    describe_location,
     open_store,
     resolve_db_path,
+    resolve_location,
 )
 from mcp_server.store.errors import StoreConfigError
 from mcp_server.store.models import IncidentDraft
@@ -93,11 +98,78 @@ def test_memory_database_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
         SqliteIncidentStore(":memory:")
 
 
-def test_unknown_backend_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(StoreConfigError, match="'postgres' is not supported") as exc_info:
-        open_store(StoreConfig(backend="postgres", path=str(tmp_path / "x.sqlite3")))
-    assert "sqlite" in exc_info.value.hint
+def test_unknown_backend_is_refused_saying_what_is_accepted(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"'mysql' is not supported \(accepted: sqlite, postgres\)"):
+        StoreConfig(backend="mysql")
+    # A config built around validation still meets open_store's own check, and nothing is created.
+    unchecked = StoreConfig.model_construct(backend="mysql", path=str(tmp_path / "x.sqlite3"), url=None)
+    with pytest.raises(StoreConfigError, match="'mysql' is not supported") as exc_info:
+        open_store(unchecked)
+    assert "sqlite, postgres" in exc_info.value.hint
     assert not (tmp_path / "x.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"backend": "postgres"}, "store.backend postgres needs store.url"),
+        ({"url": "postgresql://ff:hunter2@db:5432/ff"}, "store.url is for backend postgres"),
+        ({"backend": "postgres", "url": "mysql://ff:hunter2@db/ff"}, "must be a postgresql://"),
+        ({"backend": "postgres", "url": "postgresql://ff:hunter2@db/ff", "path": "x.db"}, "store.path is the SQLite"),
+        ({"backend": "postgres", "url": "postgresql://db/ff", "statement_timeout": 0}, "greater than 0"),
+        ({"backend": "postgres", "url": "postgresql://db/ff", "pool_size": 0}, "greater than or equal to 1"),
+    ],
+)
+def test_store_settings_are_checked_and_never_echo_the_password(settings: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message) as exc_info:
+        StoreConfig(**settings)
+    assert "hunter2" not in str(exc_info.value)
+
+
+def test_the_config_loader_names_the_store_problem_without_the_password(tmp_path: Path) -> None:
+    raw = {"services": [{"name": "api"}], "store": {"url": "postgresql://ff:hunter2@db/ff"}}
+    with pytest.raises(ConfigError, match="store: .*store.url is for backend postgres") as exc_info:
+        parse_config(raw, base_dir=tmp_path)
+    assert "hunter2" not in str(exc_info.value)
+
+
+def test_repr_and_location_hide_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = StoreConfig(backend="postgres", url="postgresql://ff:hunter2@db:5432/ff?sslmode=require")
+    assert "hunter2" not in repr(config) and "hunter2" not in str(config)
+    assert "postgresql://ff:***@db:5432/ff?sslmode=require" in repr(config)
+    assert describe_location(config) == "postgresql://ff:***@db:5432/ff?sslmode=require"
+    assert resolve_location(config) == config.url
+    monkeypatch.setenv(DB_ENV, "postgresql://ops@db2/ff?password=hunter2")
+    assert describe_location(StoreConfig()) == "postgresql://ops@db2/ff?password=***"
+
+
+def test_env_path_overrides_a_postgres_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DB_ENV, str(tmp_path / "one-off.sqlite3"))
+    config = StoreConfig(backend="postgres", url="postgresql://ff@127.0.0.1:1/ff")
+    with open_store(config) as store:
+        assert isinstance(store, SqliteIncidentStore)
+    assert (tmp_path / "one-off.sqlite3").is_file()
+
+
+def test_env_postgres_url_selects_postgres(postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DB_ENV, postgres_url)
+    config = StoreConfig(path=str(tmp_path / "ignored.sqlite3"))
+    assert resolve_db_path(config) == tmp_path / "ignored.sqlite3"  # the SQLite file, were SQLite used
+    with open_store(config) as store:
+        assert type(store).__name__ == "PostgresIncidentStore"
+        store.declare_incident(IncidentDraft(title="t", severity="SEV4", declared_by="a"))
+    assert not (tmp_path / "ignored.sqlite3").exists()
+    with open_store(StoreConfig(backend="postgres", url=postgres_url, statement_timeout=2, pool_size=2)) as again:
+        assert [i.title for i in again.list_incidents()[0]] == ["t"]
+
+
+def test_a_missing_driver_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now raises ImportError
+    monkeypatch.delitem(sys.modules, "mcp_server.store.postgres", raising=False)
+    with pytest.raises(StoreConfigError, match="needs the psycopg driver") as exc_info:
+        open_store(StoreConfig(backend="postgres", url="postgresql://ff:hunter2@db/ff"))
+    assert exc_info.value.hint == "Install it with: pip install 'firstfifteen[postgres]'"
+    assert "hunter2" not in exc_info.value.describe()
 
 
 def test_backend_name_is_case_insensitive(tmp_path: Path) -> None:

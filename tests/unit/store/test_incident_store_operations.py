@@ -1,19 +1,16 @@
-"""Every operation of the SQLite incident store, against a real file and a fake clock."""
+"""Every operation of the incident store, on SQLite and PostgreSQL, with a fake clock."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
+from store_backends import Database
 
 from mcp_server.store import IncidentStore
-from mcp_server.store import sqlite as sqlite_module
+from mcp_server.store import records as records_module
 from mcp_server.store.errors import InvalidRecordError, RecordNotFoundError, StoreUnavailableError
 from mcp_server.store.models import IncidentDraft, TimelineEntry
-from mcp_server.store.sqlite import SqliteIncidentStore
 
 
 def draft(title: str = "Checkout 500s", **overrides: object) -> IncidentDraft:
@@ -26,16 +23,11 @@ def note(text: str, **overrides: object) -> TimelineEntry:
     return TimelineEntry(**{**fields, **overrides})
 
 
-def count_rows(db_path: Path, table: str) -> int:
-    with closing(sqlite3.connect(db_path)) as conn:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-def test_store_satisfies_the_protocol(store: SqliteIncidentStore) -> None:
+def test_store_satisfies_the_protocol(store: IncidentStore) -> None:
     assert isinstance(store, IncidentStore)
 
 
-def test_declare_assigns_sequential_ids_and_defaults(store: SqliteIncidentStore, clock) -> None:
+def test_declare_assigns_sequential_ids_and_defaults(store: IncidentStore, clock) -> None:
     declared_at = clock.now - timedelta(minutes=2)
     first = store.declare_incident(
         draft(declared_at=declared_at, started_at=declared_at - timedelta(minutes=10), suspected_service="checkout")
@@ -51,7 +43,7 @@ def test_declare_assigns_sequential_ids_and_defaults(store: SqliteIncidentStore,
     assert second.severity == "SEV3"
 
 
-def test_declare_records_a_declared_event(store: SqliteIncidentStore, clock) -> None:
+def test_declare_records_a_declared_event(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft(suspected_service="checkout", declared_at=clock.now))
     events, truncated = store.get_timeline(incident.id)
     assert truncated is False
@@ -69,22 +61,22 @@ def test_declare_records_a_declared_event(store: SqliteIncidentStore, clock) -> 
 
 
 def test_declare_is_atomic_when_the_event_insert_fails(
-    store: SqliteIncidentStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: IncidentStore, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken_insert(*args: object) -> int:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(sqlite_module, "_insert_event", broken_insert)
+    monkeypatch.setattr(records_module, "_insert_event", broken_insert)
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.declare_incident(draft())
-    assert count_rows(db_path, "incidents") == 0
+    assert database.count("incidents") == 0
     monkeypatch.undo()
     # The failed declaration must not have consumed or corrupted anything: the next one works.
     assert store.declare_incident(draft()).id == "INC-1"  # the rolled-back insert did not consume a number
-    assert count_rows(db_path, "incidents") == 1
+    assert database.count("incidents") == 1
 
 
-def test_get_incident_accepts_human_forms(store: SqliteIncidentStore) -> None:
+def test_get_incident_accepts_human_forms(store: IncidentStore) -> None:
     store.declare_incident(draft())
     created = store.declare_incident(draft("Second"))
     assert store.get_incident("INC-2") == created
@@ -92,7 +84,7 @@ def test_get_incident_accepts_human_forms(store: SqliteIncidentStore) -> None:
     assert store.get_incident("2") == created
 
 
-def test_unknown_incident_hint_lists_recent_ids(store: SqliteIncidentStore) -> None:
+def test_unknown_incident_hint_lists_recent_ids(store: IncidentStore) -> None:
     for n in range(12):
         store.declare_incident(draft(f"incident {n}"))
     with pytest.raises(RecordNotFoundError) as exc_info:
@@ -104,13 +96,13 @@ def test_unknown_incident_hint_lists_recent_ids(store: SqliteIncidentStore) -> N
     assert "list_incidents" in error.hint
 
 
-def test_unknown_incident_in_empty_store_says_so(store: SqliteIncidentStore) -> None:
+def test_unknown_incident_in_empty_store_says_so(store: IncidentStore) -> None:
     with pytest.raises(RecordNotFoundError) as exc_info:
         store.get_incident("INC-1")
     assert "No incidents are recorded yet" in exc_info.value.hint
 
 
-def test_malformed_id_is_not_found_with_the_id_shape(store: SqliteIncidentStore) -> None:
+def test_malformed_id_is_not_found_with_the_id_shape(store: IncidentStore) -> None:
     store.declare_incident(draft())
     with pytest.raises(RecordNotFoundError, match="ids look like INC-7") as exc_info:
         store.get_incident("checkout")
@@ -125,13 +117,13 @@ def test_malformed_id_is_not_found_with_the_id_shape(store: SqliteIncidentStore)
         lambda s: s.set_status("INC-5", "resolved", "bob"),
     ],
 )
-def test_every_operation_refuses_unknown_incidents(store: SqliteIncidentStore, call) -> None:
+def test_every_operation_refuses_unknown_incidents(store: IncidentStore, call) -> None:
     store.declare_incident(draft())
     with pytest.raises(RecordNotFoundError, match="INC-5"):
         call(store)
 
 
-def test_list_incidents_newest_first_with_status_filter_and_truncation(store: SqliteIncidentStore) -> None:
+def test_list_incidents_newest_first_with_status_filter_and_truncation(store: IncidentStore) -> None:
     for n in range(5):
         store.declare_incident(draft(f"incident {n}"))
     store.set_status("INC-2", "resolved", "bob")
@@ -155,18 +147,18 @@ def test_list_incidents_newest_first_with_status_filter_and_truncation(store: Sq
 
 
 @pytest.mark.parametrize("limit", [0, -1, 501, 2.5, True, "5"])
-def test_list_incidents_refuses_bad_limits(store: SqliteIncidentStore, limit: object) -> None:
+def test_list_incidents_refuses_bad_limits(store: IncidentStore, limit: object) -> None:
     with pytest.raises(InvalidRecordError, match="limit must be an integer from 1 to 500"):
         store.list_incidents(limit=limit)  # type: ignore[arg-type]
 
 
-def test_list_incidents_refuses_unknown_status(store: SqliteIncidentStore) -> None:
+def test_list_incidents_refuses_unknown_status(store: IncidentStore) -> None:
     with pytest.raises(InvalidRecordError) as exc_info:
         store.list_incidents(status="closed")  # type: ignore[arg-type]
     assert "open, mitigated, resolved" in exc_info.value.hint
 
 
-def test_append_event_records_every_field(store: SqliteIncidentStore, clock) -> None:
+def test_append_event_records_every_field(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft())
     happened = clock.now - timedelta(minutes=3)
     clock.advance(minutes=1)
@@ -193,7 +185,7 @@ def test_append_event_records_every_field(store: SqliteIncidentStore, clock) -> 
     assert store.get_timeline(incident.id, kinds=["deploy"])[0] == [event]
 
 
-def test_append_event_defaults_occurred_at_to_now_and_touches_the_incident(store: SqliteIncidentStore, clock) -> None:
+def test_append_event_defaults_occurred_at_to_now_and_touches_the_incident(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft())
     later = clock.advance(minutes=5)
     event, _ = store.append_event(incident.id, note("looking at api logs"))
@@ -201,14 +193,14 @@ def test_append_event_defaults_occurred_at_to_now_and_touches_the_incident(store
     assert store.get_incident(incident.id).updated_at == later
 
 
-def test_updated_at_never_moves_back_when_the_clock_does(store: SqliteIncidentStore, clock) -> None:
+def test_updated_at_never_moves_back_when_the_clock_does(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft())
     clock.advance(minutes=-10)
     store.append_event(incident.id, note("clock stepped back"))
     assert store.get_incident(incident.id).updated_at == incident.updated_at
 
 
-def test_append_with_source_id_is_idempotent(store: SqliteIncidentStore, db_path: Path, clock) -> None:
+def test_append_with_source_id_is_idempotent(store: IncidentStore, database: Database, clock) -> None:
     incident = store.declare_incident(draft())
     first, created_first = store.append_event(incident.id, note("alert fired", source="alertmanager", source_id="fp-1"))
     clock.advance(minutes=1)
@@ -217,10 +209,10 @@ def test_append_with_source_id_is_idempotent(store: SqliteIncidentStore, db_path
     )
     assert (created_first, created_again) == (True, False)
     assert again == first  # the stored event, not the new text
-    assert count_rows(db_path, "timeline_events") == 2  # declared + one alert
+    assert database.count("timeline_events") == 2  # declared + one alert
 
 
-def test_dedup_key_is_per_incident_and_per_source(store: SqliteIncidentStore) -> None:
+def test_dedup_key_is_per_incident_and_per_source(store: IncidentStore) -> None:
     one = store.declare_incident(draft())
     two = store.declare_incident(draft("other"))
     _, created_a = store.append_event(one.id, note("m", source="slack", source_id="p123"))
@@ -229,7 +221,7 @@ def test_dedup_key_is_per_incident_and_per_source(store: SqliteIncidentStore) ->
     assert (created_a, created_b, created_c) == (True, True, True)
 
 
-def test_events_without_source_id_are_never_deduplicated(store: SqliteIncidentStore) -> None:
+def test_events_without_source_id_are_never_deduplicated(store: IncidentStore) -> None:
     incident = store.declare_incident(draft())
     first, _ = store.append_event(incident.id, note("same words"))
     second, created = store.append_event(incident.id, note("same words"))
@@ -238,24 +230,24 @@ def test_events_without_source_id_are_never_deduplicated(store: SqliteIncidentSt
 
 
 def test_a_failing_append_leaves_no_partial_rows(
-    store: SqliteIncidentStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: IncidentStore, database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     incident = store.declare_incident(draft())
 
     def broken_touch(*args: object) -> None:
         raise RuntimeError("crash after the event row was inserted")
 
-    monkeypatch.setattr(sqlite_module, "_touch", broken_touch)
+    monkeypatch.setattr(records_module, "_touch", broken_touch)
     with pytest.raises(RuntimeError, match="crash after"):
         store.append_event(incident.id, note("half", source_id="h-1"))
     monkeypatch.undo()
-    assert count_rows(db_path, "timeline_events") == 1  # only the declared event
+    assert database.count("timeline_events") == 1  # only the declared event
     # The dedup key was not taken by the rolled-back row.
     _, created = store.append_event(incident.id, note("whole", source_id="h-1"))
     assert created is True
 
 
-def test_timeline_is_ordered_by_occurred_at_then_id(store: SqliteIncidentStore, clock) -> None:
+def test_timeline_is_ordered_by_occurred_at_then_id(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft(declared_at=clock.now))
     at = clock.now
     store.append_event(incident.id, note("third", occurred_at=at + timedelta(minutes=2)))
@@ -269,7 +261,7 @@ def test_timeline_is_ordered_by_occurred_at_then_id(store: SqliteIncidentStore, 
     assert len({e.id for e in events}) == len(events)
 
 
-def test_timeline_orders_sub_second_times_correctly(store: SqliteIncidentStore, clock) -> None:
+def test_timeline_orders_sub_second_times_correctly(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft(declared_at=clock.now))
     base = clock.now + timedelta(minutes=1)
     store.append_event(incident.id, note("later", occurred_at=base + timedelta(microseconds=900_000)))
@@ -280,7 +272,7 @@ def test_timeline_orders_sub_second_times_correctly(store: SqliteIncidentStore, 
     assert events[1].occurred_at == base + timedelta(microseconds=5)
 
 
-def _seed_mixed_timeline(store: SqliteIncidentStore, at: datetime) -> str:
+def _seed_mixed_timeline(store: IncidentStore, at: datetime) -> str:
     """Declared at ``at``, then one event a minute: alert, deploy, chat, alert resolved, human note."""
     incident = store.declare_incident(draft(declared_at=at))
     seeds = [
@@ -296,7 +288,7 @@ def _seed_mixed_timeline(store: SqliteIncidentStore, at: datetime) -> str:
     return incident.id
 
 
-def test_timeline_filters_by_kind_source_and_window(store: SqliteIncidentStore, clock) -> None:
+def test_timeline_filters_by_kind_source_and_window(store: IncidentStore, clock) -> None:
     at = clock.now
     incident_id = _seed_mixed_timeline(store, at)
 
@@ -316,7 +308,7 @@ def test_timeline_filters_by_kind_source_and_window(store: SqliteIncidentStore, 
     assert texts(end=at) == [store.get_timeline(incident_id, limit=1)[0][0].text]
 
 
-def test_timeline_truncation_keeps_the_earliest(store: SqliteIncidentStore, clock) -> None:
+def test_timeline_truncation_keeps_the_earliest(store: IncidentStore, clock) -> None:
     incident_id = _seed_mixed_timeline(store, clock.now)
     events, truncated = store.get_timeline(incident_id, limit=2)
     assert [e.kind for e in events] == ["declared", "alert_fired"]
@@ -327,7 +319,7 @@ def test_timeline_truncation_keeps_the_earliest(store: SqliteIncidentStore, cloc
     assert [e.text for e in filtered] == ["alert"] and truncated is True
 
 
-def test_timeline_argument_errors(store: SqliteIncidentStore, clock) -> None:
+def test_timeline_argument_errors(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft())
     with pytest.raises(InvalidRecordError, match="is after end"):
         store.get_timeline(incident.id, start=clock.now, end=clock.now - timedelta(seconds=1))
@@ -339,7 +331,7 @@ def test_timeline_argument_errors(store: SqliteIncidentStore, clock) -> None:
         store.get_timeline(incident.id, kinds=[1])  # type: ignore[list-item]
 
 
-def test_set_status_updates_and_records_the_change(store: SqliteIncidentStore, clock) -> None:
+def test_set_status_updates_and_records_the_change(store: IncidentStore, clock) -> None:
     incident = store.declare_incident(draft())
     later = clock.advance(minutes=7)
     mitigated = store.set_status(incident.id, "mitigated", "bob")
@@ -354,13 +346,13 @@ def test_set_status_updates_and_records_the_change(store: SqliteIncidentStore, c
     assert "open" in change.text and "mitigated" in change.text
 
 
-def test_set_status_to_the_current_status_records_nothing(store: SqliteIncidentStore) -> None:
+def test_set_status_to_the_current_status_records_nothing(store: IncidentStore) -> None:
     incident = store.declare_incident(draft())
     assert store.set_status(incident.id, "open", "bob") == incident
     assert store.get_timeline(incident.id, kinds=["status_changed"])[0] == []
 
 
-def test_set_status_allows_reopening(store: SqliteIncidentStore) -> None:
+def test_set_status_allows_reopening(store: IncidentStore) -> None:
     incident = store.declare_incident(draft())
     store.set_status(incident.id, "resolved", "bob")
     assert store.set_status(incident.id, "open", "carol").status == "open"
@@ -376,41 +368,44 @@ def test_set_status_allows_reopening(store: SqliteIncidentStore) -> None:
         ("resolved", "two\nlines", "actor must name who acted"),
     ],
 )
-def test_set_status_argument_errors(store: SqliteIncidentStore, status: str, actor: str, message: str) -> None:
+def test_set_status_argument_errors(store: IncidentStore, status: str, actor: str, message: str) -> None:
     incident = store.declare_incident(draft())
     with pytest.raises(InvalidRecordError, match=message):
         store.set_status(incident.id, status, actor)  # type: ignore[arg-type]
     assert store.get_incident(incident.id).status == "open"
 
 
-def test_closed_store_refuses_calls(db_path: Path) -> None:
-    store = SqliteIncidentStore(db_path)
+def test_closed_store_refuses_calls(database: Database) -> None:
+    store = database.open()
     store.declare_incident(draft())
     store.close()
     with pytest.raises(StoreUnavailableError, match="closed"):
         store.get_incident("INC-1")
-    with SqliteIncidentStore(db_path) as reopened:
+    with database.open() as reopened:
         assert reopened.get_incident("INC-1").title == "Checkout 500s"
 
 
-def test_data_survives_reopening(db_path: Path, clock) -> None:
-    with SqliteIncidentStore(db_path, clock=clock) as first:
+def test_data_survives_reopening(database: Database, clock) -> None:
+    with database.open(clock=clock) as first:
         incident = first.declare_incident(draft())
         event, _ = first.append_event(incident.id, note("persisted", details={"k": [1, 2]}))
-    with SqliteIncidentStore(db_path, clock=clock) as second:
+    with database.open(clock=clock) as second:
         assert second.get_incident(incident.id) == incident
         assert event in second.get_timeline(incident.id)[0]
 
 
-def test_times_are_stored_as_sortable_utc_text(store: SqliteIncidentStore, db_path: Path, clock) -> None:
+def test_times_are_stored_as_utc(store: IncidentStore, database: Database, clock) -> None:
     store.declare_incident(draft(declared_at=clock.now))
-    with closing(sqlite3.connect(db_path)) as conn:
-        declared_at, occurred_at = conn.execute(
-            "SELECT i.declared_at, e.occurred_at FROM incidents i JOIN timeline_events e ON e.incident = i.number"
-        ).fetchone()
-    assert declared_at == occurred_at == "2026-03-14T03:00:00.000000Z"
+    ((declared_at, occurred_at),) = database.rows(
+        "SELECT i.declared_at, e.occurred_at FROM incidents i JOIN timeline_events e ON e.incident = i.number"
+    )
+    if database.backend == "sqlite":  # sortable fixed-width text
+        assert declared_at == occurred_at == "2026-03-14T03:00:00.000000Z"
+    else:  # TIMESTAMPTZ, read back in UTC
+        assert declared_at == occurred_at == clock.now
+        assert declared_at.utcoffset() == timedelta(0)
 
 
-def test_clock_must_be_timezone_aware(db_path: Path) -> None:
+def test_clock_must_be_timezone_aware(database: Database) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        SqliteIncidentStore(db_path, clock=lambda: datetime(2026, 3, 14))
+        database.open(clock=lambda: datetime(2026, 3, 14))

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
+from store_backends import Database
 
 from mcp_server.coordination.models import WorkItem
+from mcp_server.store.base import IncidentStore
 from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
 from mcp_server.store.models import IncidentDraft
-from mcp_server.store.sqlite import SqliteIncidentStore
 
 
-def declare(store: SqliteIncidentStore) -> str:
+def declare(store: IncidentStore) -> str:
     return store.declare_incident(IncidentDraft(title="Checkout errors", severity="SEV2", declared_by="alice")).id
 
 
@@ -97,17 +97,17 @@ def test_bad_updates_say_what_is_accepted_and_change_nothing(store, item_id, cha
     assert store.get_coordination(inc).of_kind("action")[0].revision == 1
 
 
-def test_eight_responders_adding_at_once_lose_nothing(db_path: Path):
-    with SqliteIncidentStore(db_path) as setup:
+def test_eight_responders_adding_at_once_lose_nothing(database: Database):
+    with database.open() as setup:
         inc = declare(setup)
 
     def add(n: int) -> None:
-        with SqliteIncidentStore(db_path) as own:
+        with database.open() as own:
             own.add_item(inc, WorkItem(kind="ruled_out", text=f"suspect {n}", note="flat"), f"r{n}")
             own.add_item(inc, WorkItem(kind="action", text=f"step {n}"), f"r{n}")
 
     run_at_once(8, add)
-    with SqliteIncidentStore(db_path) as check:
+    with database.open() as check:
         coordination = check.get_coordination(inc)
         added = check.get_timeline(inc, kinds=["ruled_out_added", "action_added"])[0]
     assert sorted(i.id for i in coordination.of_kind("ruled_out")) == sorted(f"R-{n}" for n in range(1, 9))
@@ -115,20 +115,20 @@ def test_eight_responders_adding_at_once_lose_nothing(db_path: Path):
     assert len(added) == 16
 
 
-def test_eight_responders_taking_one_free_role_at_once_leave_one_holder(db_path: Path):
-    with SqliteIncidentStore(db_path) as setup:
+def test_eight_responders_taking_one_free_role_at_once_leave_one_holder(database: Database):
+    with database.open() as setup:
         inc = declare(setup)
     refused: list[str] = []
 
     def take(n: int) -> None:
-        with SqliteIncidentStore(db_path) as own:
+        with database.open() as own:
             try:
                 own.assign_role(inc, "incident_commander", f"r{n}", f"r{n}")
             except ConflictError:
                 refused.append(f"r{n}")
 
     run_at_once(8, take)
-    with SqliteIncidentStore(db_path) as check:
+    with database.open() as check:
         coordination = check.get_coordination(inc)
     assert len(coordination.role_history) == 1 and len(refused) == 7
     assert coordination.roles["incident_commander"] not in refused

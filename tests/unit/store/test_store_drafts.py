@@ -5,23 +5,22 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from datetime import UTC, datetime
-from pathlib import Path
 
 import incident_store_workers as workers
 import pytest
 from pydantic import ValidationError
+from store_backends import Database
 
 from adapters.models import PostResult
 from mcp_server.store import IncidentStore
 from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
 from mcp_server.store.models import DraftIn, IncidentDraft
-from mcp_server.store.sqlite import SqliteIncidentStore
 
 SPAWN = multiprocessing.get_context("spawn")
 POSTED_AT = datetime(2026, 3, 14, 3, 10, tzinfo=UTC)
 
 
-def declare(store: SqliteIncidentStore, title: str = "Checkout 500s") -> str:
+def declare(store: IncidentStore, title: str = "Checkout 500s") -> str:
     return store.declare_incident(IncidentDraft(title=title, severity="SEV2", declared_by="alice")).id
 
 
@@ -46,11 +45,11 @@ def result(remote_id: str = "1710385800.000100") -> PostResult:
     )
 
 
-def test_the_sqlite_store_still_fulfils_the_protocol(store: SqliteIncidentStore) -> None:
+def test_the_store_still_fulfils_the_protocol(store: IncidentStore) -> None:
     assert isinstance(store, IncidentStore)
 
 
-def test_save_assigns_sequential_ids_and_created_at(store: SqliteIncidentStore, clock) -> None:
+def test_save_assigns_sequential_ids_and_created_at(store: IncidentStore, clock) -> None:
     inc = declare(store)
     first = store.save_draft(draft_in(inc))
     clock.advance(minutes=1)
@@ -69,7 +68,7 @@ def test_save_assigns_sequential_ids_and_created_at(store: SqliteIncidentStore, 
     assert store.get_draft("d2") == second
 
 
-def test_list_drafts_by_incident_and_audience(store: SqliteIncidentStore) -> None:
+def test_list_drafts_by_incident_and_audience(store: IncidentStore) -> None:
     one, two = declare(store), declare(store, "other")
     store.save_draft(draft_in(one))
     store.save_draft(draft_in(two))
@@ -82,7 +81,7 @@ def test_list_drafts_by_incident_and_audience(store: SqliteIncidentStore) -> Non
         store.list_drafts(one, audience="twitter")  # type: ignore[arg-type]
 
 
-def test_unknown_draft_lists_recent_drafts_of_the_incident(store: SqliteIncidentStore) -> None:
+def test_unknown_draft_lists_recent_drafts_of_the_incident(store: IncidentStore) -> None:
     one, two = declare(store), declare(store, "other")
     store.save_draft(draft_in(one))
     store.save_draft(draft_in(two, "support"))
@@ -105,7 +104,7 @@ def test_draft_input_is_validated() -> None:
         draft_in("INC-1", created_by="  ")
 
 
-def test_claim_complete_and_release(store: SqliteIncidentStore) -> None:
+def test_claim_complete_and_release(store: IncidentStore) -> None:
     draft = store.save_draft(draft_in(declare(store)))
     assert store.claim_post(draft.id, "alice") is True
     assert store.claim_post(draft.id, "bob") is False
@@ -121,7 +120,7 @@ def test_claim_complete_and_release(store: SqliteIncidentStore) -> None:
         store.complete_post(draft.id, result("other"))
 
 
-def test_claim_from_eight_threads_exactly_one_wins(store: SqliteIncidentStore) -> None:
+def test_claim_from_eight_threads_exactly_one_wins(store: IncidentStore) -> None:
     draft = store.save_draft(draft_in(declare(store)))
     barrier = threading.Barrier(8)
     wins: list[bool] = []
@@ -139,12 +138,12 @@ def test_claim_from_eight_threads_exactly_one_wins(store: SqliteIncidentStore) -
     assert store.get_draft(draft.id).confirmed_by.startswith("thread-")
 
 
-def test_claim_from_four_processes_exactly_one_wins(db_path: Path) -> None:
-    with SqliteIncidentStore(db_path) as store:
+def test_claim_from_four_processes_exactly_one_wins(database: Database) -> None:
+    with database.open() as store:
         draft = store.save_draft(draft_in(declare(store)))
     go, results = SPAWN.Event(), SPAWN.Queue()
     processes = [
-        SPAWN.Process(target=workers.claim_draft, args=(str(db_path), draft.id, w, go, results)) for w in range(4)
+        SPAWN.Process(target=workers.claim_draft, args=(database.target, draft.id, w, go, results)) for w in range(4)
     ]
     for process in processes:
         process.start()
@@ -155,11 +154,11 @@ def test_claim_from_four_processes_exactly_one_wins(db_path: Path) -> None:
     assert [p.exitcode for p in processes] == [0] * 4
     winners = [worker for worker, won in outcomes if won]
     assert len(winners) == 1
-    with SqliteIncidentStore(db_path) as store:
+    with database.open() as store:
         assert store.get_draft(draft.id).confirmed_by == f"worker-{winners[0]}"
 
 
-def test_remote_ids_are_per_incident_and_target(store: SqliteIncidentStore) -> None:
+def test_remote_ids_are_per_incident_and_target(store: IncidentStore) -> None:
     one, two = declare(store), declare(store, "other")
     assert store.get_remote_id(one, "statuspage") is None
     store.set_remote_id(one, "statuspage", "p0abc")

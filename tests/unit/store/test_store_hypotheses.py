@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
+from store_backends import Database
 
 from mcp_server.hypotheses.models import Evidence, Hypothesis
+from mcp_server.store.base import IncidentStore
 from mcp_server.store.errors import ConflictError, RecordNotFoundError
 from mcp_server.store.models import IncidentDraft
-from mcp_server.store.sqlite import SqliteIncidentStore
 
 
-def declare(store: SqliteIncidentStore) -> str:
+def declare(store: IncidentStore) -> str:
     return store.declare_incident(IncidentDraft(title="Checkout errors", severity="SEV2", declared_by="alice")).id
 
 
@@ -67,15 +67,15 @@ def test_unknown_hypotheses_and_other_incidents_hypotheses_are_not_found(store):
         store.update_hypothesis(other, Hypothesis(id="nonsense", statement="x"), expected_revision=1, actor="a")
 
 
-def test_two_writers_at_one_revision_one_wins_one_is_refused(db_path: Path):
-    with SqliteIncidentStore(db_path) as setup:
+def test_two_writers_at_one_revision_one_wins_one_is_refused(database: Database):
+    with database.open() as setup:
         inc = declare(setup)
         base = setup.record_hypothesis(inc, Hypothesis(statement="pool exhausted"), "alice")
     outcomes: list[str] = []
     barrier = threading.Barrier(8)
 
     def writer(name: str) -> None:
-        with SqliteIncidentStore(db_path) as own:
+        with database.open() as own:
             barrier.wait()
             try:
                 own.update_hypothesis(inc, base.model_copy(update={"owner": name}), expected_revision=1, actor=name)
@@ -89,7 +89,7 @@ def test_two_writers_at_one_revision_one_wins_one_is_refused(db_path: Path):
     for t in threads:
         t.join()
     winners = [o for o in outcomes if o != "refused"]
-    with SqliteIncidentStore(db_path) as check:
+    with database.open() as check:
         final = check.get_hypothesis(inc, "H-1")
         updates = check.get_timeline(inc, kinds=["hypothesis_updated"])[0]
     assert len(winners) == 1 and outcomes.count("refused") == 7

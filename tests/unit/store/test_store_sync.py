@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from store_backends import Database
 
+from mcp_server.store.base import IncidentStore
 from mcp_server.store.errors import InvalidRecordError, RecordNotFoundError
-from mcp_server.store.migrations import MIGRATIONS, schema_version
+from mcp_server.store.migrations import MIGRATIONS
 from mcp_server.store.models import InboxAlertIn, IncidentDraft, TimelineEntry
-from mcp_server.store.sqlite import SqliteIncidentStore
 
 T0 = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
 
 
-def declare(store: SqliteIncidentStore) -> str:
+def declare(store: IncidentStore) -> str:
     return store.declare_incident(IncidentDraft(title="Checkout 500s", severity="SEV2", declared_by="alice")).id
 
 
@@ -34,7 +32,7 @@ def message(text: str = "rolling back api", **overrides: object) -> TimelineEntr
     return TimelineEntry.model_validate({**fields, **overrides})
 
 
-def test_upsert_created_unchanged_updated_with_history(store: SqliteIncidentStore, clock) -> None:
+def test_upsert_created_unchanged_updated_with_history(store: IncidentStore, clock) -> None:
     inc = declare(store)
     created, outcome = store.upsert_event(inc, message())
     assert outcome == "created" and created.revision_count == 0 and created.edited_at is None
@@ -57,7 +55,7 @@ def test_upsert_created_unchanged_updated_with_history(store: SqliteIncidentStor
     assert events == [updated]
 
 
-def test_a_kind_or_details_change_updates_without_moving_edited_at(store: SqliteIncidentStore) -> None:
+def test_a_kind_or_details_change_updates_without_moving_edited_at(store: IncidentStore) -> None:
     inc = declare(store)
     created, _ = store.upsert_event(inc, message())
     updated, outcome = store.upsert_event(inc, message(kind="highlight", details={"reactions": ["pushpin"]}))
@@ -65,12 +63,12 @@ def test_a_kind_or_details_change_updates_without_moving_edited_at(store: Sqlite
     assert [r.kind for r in store.get_revisions(created.id)] == ["message"]
 
 
-def test_upsert_needs_a_source_id(store: SqliteIncidentStore) -> None:
+def test_upsert_needs_a_source_id(store: IncidentStore) -> None:
     with pytest.raises(InvalidRecordError, match="source_id"):
         store.upsert_event(declare(store), message(source_id=None))
 
 
-def test_mark_deleted_keeps_the_event_and_its_text(store: SqliteIncidentStore) -> None:
+def test_mark_deleted_keeps_the_event_and_its_text(store: IncidentStore) -> None:
     inc = declare(store)
     created, _ = store.upsert_event(inc, message())
     gone = T0 + timedelta(minutes=3)
@@ -84,12 +82,12 @@ def test_mark_deleted_keeps_the_event_and_its_text(store: SqliteIncidentStore) -
     assert outcome == "updated" and back.deleted_at is None and back.revision_count == 2
 
 
-def test_get_revisions_of_an_unknown_event(store: SqliteIncidentStore) -> None:
+def test_get_revisions_of_an_unknown_event(store: IncidentStore) -> None:
     with pytest.raises(RecordNotFoundError, match="no timeline event 99"):
         store.get_revisions(99)
 
 
-def test_cursors_per_incident_and_source(store: SqliteIncidentStore) -> None:
+def test_cursors_per_incident_and_source(store: IncidentStore) -> None:
     one, two = declare(store), declare(store)
     assert store.get_cursor(one, "slack") is None
     store.set_cursor(one, "slack", "1710385620.000100")
@@ -116,7 +114,7 @@ def alert(status: str = "firing", ends_at: datetime | None = None, **overrides: 
     return InboxAlertIn.model_validate({**fields, **overrides})
 
 
-def test_inbox_records_each_notification_once_and_lists_by_overlap(store: SqliteIncidentStore) -> None:
+def test_inbox_records_each_notification_once_and_lists_by_overlap(store: IncidentStore) -> None:
     resolved = alert("resolved", T0 + timedelta(minutes=10))
     assert store.record_inbox_alerts([alert(), alert(), resolved]) == 2
     assert store.record_inbox_alerts([alert(), resolved]) == 0
@@ -131,16 +129,15 @@ def test_inbox_records_each_notification_once_and_lists_by_overlap(store: Sqlite
     assert store.list_inbox_alerts(T0 - timedelta(hours=3), T0 - timedelta(hours=1, minutes=30))[0].fingerprint == "old"
 
 
-def test_a_version_one_database_with_data_upgrades(db_path: Path) -> None:
-    with SqliteIncidentStore(db_path, migrations=MIGRATIONS[:1]) as old:
+def test_a_version_one_database_with_data_upgrades(database: Database) -> None:
+    with database.open(migrations=MIGRATIONS[:1]) as old:
         inc = old.declare_incident(IncidentDraft(title="old", severity="SEV3", declared_by="a")).id
-    with closing(sqlite3.connect(db_path)) as conn, conn:  # a row as version 1 wrote it
-        conn.execute(
-            "INSERT INTO timeline_events (incident, occurred_at, recorded_at, source, kind, actor, text, link, "
-            "source_id) VALUES (1, '2026-03-14T03:00:00.000000Z', '2026-03-14T03:00:00.000000Z', 'slack', "
-            "'message', 'bob', 'rolling back api', '', 'C042:1710385620.000100')"
-        )
-    with SqliteIncidentStore(db_path) as upgraded:
+    database.execute(  # a row as version 1 wrote it
+        "INSERT INTO timeline_events (incident, occurred_at, recorded_at, source, kind, actor, text, link, "
+        "source_id) VALUES (1, '2026-03-14T03:00:00.000000Z', '2026-03-14T03:00:00.000000Z', 'slack', "
+        "'message', 'bob', 'rolling back api', '', 'C042:1710385620.000100')"
+    )
+    with database.open() as upgraded:
         events, _ = upgraded.get_timeline(inc)
         assert sorted((e.kind, e.edited_at, e.deleted_at, e.revision_count) for e in events) == [
             ("declared", None, None, 0),
@@ -150,5 +147,7 @@ def test_a_version_one_database_with_data_upgrades(db_path: Path) -> None:
         _, outcome = upgraded.upsert_event(inc, message("edited", link=""))
         assert outcome == "updated" and len(upgraded.get_revisions(message_id)) == 1
         assert upgraded.list_drafts(inc) == []
-    with closing(sqlite3.connect(db_path)) as conn:
-        assert schema_version(conn) == len(MIGRATIONS) == 5
+    assert database.rows("SELECT max(version) FROM schema_migrations") == [(len(MIGRATIONS),)]
+    assert len(MIGRATIONS) == 5
+    if database.backend == "sqlite":
+        assert database.rows("PRAGMA user_version") == [(5,)]

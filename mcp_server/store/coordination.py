@@ -1,4 +1,4 @@
-"""Coordination in the SQLite store (mixed into ``SqliteIncidentStore``): roles and work items.
+"""Coordination in the incident store (mixed into ``IncidentRecords``): roles and work items.
 
 Every change is one write transaction that also appends its timeline event, so the coordination
 record and the timeline never disagree. Several responders write at once without losing anything:
@@ -9,7 +9,6 @@ someone holds needs their name as ``expected_holder``, so a handover is delibera
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -24,16 +23,16 @@ from mcp_server.coordination.models import (
     WorkItem,
     build_item,
 )
+from mcp_server.store.core import Db, StoreBase, insert_event, require_incident, touch
 from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
 from mcp_server.store.migrations import from_db_time, to_db_time
 from mcp_server.store.models import TimelineEntry
-from mcp_server.store.sqlite_core import SqliteBase, insert_event, require_incident, touch
 
 SYSTEM_SOURCE = "firstfifteen"
 UPDATABLE = frozenset({"text", "owner", "status", "note", "evidence", "hypothesis_id", "due", "action_kind"})
 
 
-class SqliteCoordination(SqliteBase):
+class CoordinationOps(StoreBase):
     """Roles with their history, and the workstreams, ruled-out items, questions and actions."""
 
     def assign_role(
@@ -82,9 +81,10 @@ class SqliteCoordination(SqliteBase):
         with self._write() as conn:
             number = require_incident(conn, incident_id)
             row = conn.execute(
-                "SELECT coalesce(max(seq), 0) + 1 FROM work_items WHERE incident = ? AND kind = ?", (number, item.kind)
+                "SELECT coalesce(max(seq), 0) + 1 AS next FROM work_items WHERE incident = ? AND kind = ?",
+                (number, item.kind),
             ).fetchone()
-            seq = int(row[0])
+            seq = int(row["next"])
             update: dict[str, Any] = {"id": f"{ITEM_PREFIX[item.kind]}{seq}", "revision": 1}
             update |= {"created_at": now, "updated_at": now}
             if item.kind == "question" and not item.asked_by:
@@ -153,7 +153,7 @@ def _check_role(role: str) -> None:
         raise InvalidRecordError(f"unknown role {role!r}", hint=f"Roles: {', '.join(ROLES)}.")
 
 
-def _holder(conn: sqlite3.Connection, number: int, role: str) -> RoleAssignment | None:
+def _holder(conn: Db, number: int, role: str) -> RoleAssignment | None:
     row = conn.execute(
         "SELECT role, person, since, until, assigned_by, event_id FROM roles "
         "WHERE incident = ? AND role = ? AND until IS NULL",
@@ -162,7 +162,7 @@ def _holder(conn: sqlite3.Connection, number: int, role: str) -> RoleAssignment 
     return _assignment(row) if row else None
 
 
-def _assignment(row: sqlite3.Row) -> RoleAssignment:
+def _assignment(row: Any) -> RoleAssignment:
     until = row["until"]
     return RoleAssignment(
         role=row["role"],
@@ -174,7 +174,7 @@ def _assignment(row: sqlite3.Row) -> RoleAssignment:
     )
 
 
-def _fetch_item(conn: sqlite3.Connection, number: int, item_id: str) -> tuple[WorkItem, int]:
+def _fetch_item(conn: Db, number: int, item_id: str) -> tuple[WorkItem, int]:
     """The item and its row number."""
     kind, seq = _parse_item_id(item_id)
     row = conn.execute(
@@ -235,7 +235,7 @@ def _details(item: WorkItem) -> dict[str, JsonValue]:
 
 
 def _audit(
-    conn: sqlite3.Connection,
+    conn: Db,
     number: int,
     kind: str,
     text: str,

@@ -1,4 +1,4 @@
-"""Hypotheses in the SQLite store (mixed into ``SqliteIncidentStore``): recorded, updated by revision, listed.
+"""Hypotheses in the incident store (mixed into ``IncidentRecords``): recorded, updated by revision, listed.
 
 Each change is one write transaction that also appends the timeline event saying what changed, so
 the record and its audit trail never disagree. An update names the revision it was based on; when
@@ -8,22 +8,21 @@ never silently overwritten.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from pydantic import JsonValue
 
 from mcp_server.hypotheses.models import Evidence, Hypothesis, same_statement_key
+from mcp_server.store.core import Db, StoreBase, insert_event, next_number, require_incident, returning, touch
 from mcp_server.store.errors import ConflictError, RecordNotFoundError
 from mcp_server.store.migrations import to_db_time
 from mcp_server.store.models import TimelineEntry
-from mcp_server.store.sqlite_core import SqliteBase, insert_event, require_incident, touch
 
 HYPOTHESIS_PREFIX = "H-"
 SYSTEM_SOURCE = "firstfifteen"
 
 
-class SqliteHypotheses(SqliteBase):
+class HypothesisOps(StoreBase):
     """Hypotheses of an incident, each a JSON document with a revision."""
 
     def record_hypothesis(self, incident_id: str, hypothesis: Hypothesis, actor: str) -> Hypothesis:
@@ -111,31 +110,30 @@ def describe_changes(before: Hypothesis, after: Hypothesis) -> str:
     return ", ".join(named) or "no change"
 
 
-def _audit(
-    conn: sqlite3.Connection, number: int, kind: str, text: str, actor: str, stored: Hypothesis, now: datetime
-) -> None:
+def _audit(conn: Db, number: int, kind: str, text: str, actor: str, stored: Hypothesis, now: datetime) -> None:
     """The timeline event of one change, in the same transaction as the change itself."""
     details: dict[str, JsonValue] = {"hypothesis": stored.id, "revision": stored.revision, "status": stored.status}
     entry = TimelineEntry(source=SYSTEM_SOURCE, kind=kind, text=text[:10_000], actor=actor, details=details)
     insert_event(conn, number, entry, now)
 
 
-def _insert(conn: sqlite3.Connection, number: int, hypothesis: Hypothesis, actor: str, now: datetime) -> Hypothesis:
+def _insert(conn: Db, number: int, hypothesis: Hypothesis, actor: str, now: datetime) -> Hypothesis:
     """Insert a hypothesis with the next id and revision 1, and its timeline event."""
-    cursor = conn.execute(
-        "INSERT INTO hypotheses (incident, revision, body, updated_at) VALUES (?, 1, '{}', ?)",
+    created = returning(
+        conn,
+        f"INSERT INTO hypotheses (number, incident, revision, body, updated_at) "
+        f"VALUES ({next_number('hypotheses')}, ?, 1, '{{}}', ?)",
         (number, to_db_time(now)),
+        "number",
     )
-    stored = hypothesis.model_copy(
-        update={"id": f"{HYPOTHESIS_PREFIX}{cursor.lastrowid}", "revision": 1, "updated_at": now}
-    )
-    conn.execute("UPDATE hypotheses SET body = ? WHERE number = ?", (_body(stored), cursor.lastrowid))
+    stored = hypothesis.model_copy(update={"id": f"{HYPOTHESIS_PREFIX}{created}", "revision": 1, "updated_at": now})
+    conn.execute("UPDATE hypotheses SET body = ? WHERE number = ?", (_body(stored), created))
     _audit(conn, number, "hypothesis_recorded", f"Hypothesis {stored.id}: {stored.statement}", actor, stored, now)
     touch(conn, number, now)
     return stored
 
 
-def _save(conn: sqlite3.Connection, stored: Hypothesis) -> None:
+def _save(conn: Db, stored: Hypothesis) -> None:
     """Write the new revision of a hypothesis already read under this transaction's write lock."""
     assert stored.updated_at is not None  # set by every caller to the transaction's clock
     conn.execute(
@@ -144,13 +142,13 @@ def _save(conn: sqlite3.Connection, stored: Hypothesis) -> None:
     )
 
 
-def _fetch(conn: sqlite3.Connection, incident: int, hypothesis_id: str) -> Hypothesis:
+def _fetch(conn: Db, incident: int, hypothesis_id: str) -> Hypothesis:
     row = conn.execute(
         "SELECT body FROM hypotheses WHERE incident = ? AND number = ?", (incident, _number(hypothesis_id))
     ).fetchone()
     if row is None:
         known = [
-            f"{HYPOTHESIS_PREFIX}{r[0]}"
+            f"{HYPOTHESIS_PREFIX}{r['number']}"
             for r in conn.execute(
                 "SELECT number FROM hypotheses WHERE incident = ? ORDER BY number DESC LIMIT 10", (incident,)
             )

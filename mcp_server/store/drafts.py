@@ -1,9 +1,9 @@
-"""Communication drafts in SQLite: saved once, posted at most once, and the outside systems' ids.
+"""Communication drafts, for every backend: saved once, posted at most once, and the outside systems' ids.
 
 Posting is two-phase so that confirming the same draft twice posts once, even from two processes:
 
 1. ``claim_post`` sets ``claimed_at`` only where it is still NULL and nothing was posted, under the
-   write lock; exactly one caller gets True.
+   write lock; exactly one caller gets True, whichever process or backend it runs on.
 2. The winner posts, then ``complete_post`` records the ``PostResult`` (or, when the post failed,
    ``release_claim`` clears the claim so the draft can be retried).
 
@@ -13,11 +13,22 @@ that mirrors our incident, so later updates go to the same place.
 
 from __future__ import annotations
 
-import json
-import sqlite3
+from typing import Any
 
 from adapters.models import PostResult
 from mcp_server.store.base import RECENT_IDS_IN_HINT, check_actor
+from mcp_server.store.core import (
+    Db,
+    StoreBase,
+    dumps,
+    load_json,
+    next_number,
+    optional_time,
+    read_keyed,
+    require_incident,
+    returning,
+    write_keyed,
+)
 from mcp_server.store.errors import ConflictError, InvalidRecordError, RecordNotFoundError
 from mcp_server.store.migrations import from_db_time, to_db_time
 from mcp_server.store.models import (
@@ -29,7 +40,6 @@ from mcp_server.store.models import (
     format_incident_id,
     parse_draft_id,
 )
-from mcp_server.store.sqlite_core import SqliteBase, dumps, optional_time, read_keyed, require_incident, write_keyed
 
 _DRAFT_COLUMNS = (
     "number, incident, audience, channel, subject, body, public_state, components, facts, findings, "
@@ -37,17 +47,18 @@ _DRAFT_COLUMNS = (
 )
 
 
-class SqliteDrafts(SqliteBase):
-    """Drafts and remote ids (mixed into ``SqliteIncidentStore``)."""
+class DraftOps(StoreBase):
+    """Drafts and remote ids (mixed into ``IncidentRecords``)."""
 
     def save_draft(self, draft_in: DraftIn) -> Draft:
         """Store a new draft; it gets the next ``D-<n>`` id and ``created_at`` now."""
         now = self._now()
         with self._write() as conn:
             number = require_incident(conn, draft_in.incident_id)
-            cursor = conn.execute(
+            created = returning(
+                conn,
                 f"INSERT INTO drafts ({_DRAFT_COLUMNS}) "
-                "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', NULL, NULL)",
+                f"VALUES ({next_number('drafts')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', NULL, NULL)",
                 (
                     number,
                     draft_in.audience,
@@ -62,8 +73,9 @@ class SqliteDrafts(SqliteBase):
                     to_db_time(now),
                     draft_in.created_by,
                 ),
+                "number",
             )
-            return _fetch(conn, int(cursor.lastrowid or 0))
+            return _fetch(conn, created)
 
     def get_draft(self, draft_id: str, incident_id: str | None = None) -> Draft:
         """The draft; unknown (or of another incident, when ``incident_id`` is given): RecordNotFoundError."""
@@ -138,7 +150,7 @@ class SqliteDrafts(SqliteBase):
             write_keyed(conn, "remote_ids", "target", "remote_id", number, target, remote_id, to_db_time(now))
 
 
-def _require_draft(conn: sqlite3.Connection, draft_id: str, incident_id: str | None = None) -> int:
+def _require_draft(conn: Db, draft_id: str, incident_id: str | None = None) -> int:
     """The draft's number, or RecordNotFoundError whose hint lists recent drafts (of the incident, if given)."""
     incident = require_incident(conn, incident_id) if incident_id is not None else None
     number = parse_draft_id(draft_id)
@@ -151,7 +163,7 @@ def _require_draft(conn: sqlite3.Connection, draft_id: str, incident_id: str | N
     raise RecordNotFoundError(f"no draft {draft_id!r}{of}{shape}", hint=_recent_drafts_hint(conn, incident))
 
 
-def _recent_drafts_hint(conn: sqlite3.Connection, incident: int | None) -> str:
+def _recent_drafts_hint(conn: Db, incident: int | None) -> str:
     where, params = ("WHERE incident = ?", [incident]) if incident is not None else ("", [])
     rows = conn.execute(
         f"SELECT number, incident, audience FROM drafts {where} ORDER BY number DESC LIMIT ?",
@@ -166,11 +178,11 @@ def _recent_drafts_hint(conn: sqlite3.Connection, incident: int | None) -> str:
     return f"Recent drafts, newest first: {listed}."
 
 
-def _fetch(conn: sqlite3.Connection, number: int) -> Draft:
+def _fetch(conn: Db, number: int) -> Draft:
     return _draft(conn.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE number = ?", (number,)).fetchone())
 
 
-def _draft(row: sqlite3.Row) -> Draft:
+def _draft(row: Any) -> Draft:
     return Draft(
         id=format_draft_id(row["number"]),
         incident_id=format_incident_id(row["incident"]),
@@ -179,9 +191,9 @@ def _draft(row: sqlite3.Row) -> Draft:
         subject=row["subject"],
         body=row["body"],
         public_state=row["public_state"],
-        components=json.loads(row["components"]),
-        facts=json.loads(row["facts"]),
-        findings=json.loads(row["findings"]),
+        components=load_json(row["components"]),
+        facts=load_json(row["facts"]),
+        findings=load_json(row["findings"]),
         token_hash=row["token_hash"],
         created_at=from_db_time(row["created_at"]),  # NOT NULL in the schema
         created_by=row["created_by"],

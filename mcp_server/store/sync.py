@@ -1,4 +1,4 @@
-"""Timeline sync support in SQLite: edits and deletions that keep history, sync cursors, the alert inbox.
+"""Timeline sync support, for every backend: edits and deletions that keep history, sync cursors, the alert inbox.
 
 - ``upsert_event`` records an event once per (incident, source, source_id) like ``append_event``,
   but a later version with different content updates the event in place and keeps the previous
@@ -8,17 +8,30 @@
 - ``record_inbox_alerts`` / ``list_inbox_alerts`` are the webhook receiver's inbox: alert
   notifications not yet tied to an incident, recorded once per (fingerprint, status, starts, ends).
 
-Every write is one ``BEGIN IMMEDIATE`` transaction, like the rest of the store.
+Every write is one write transaction, like the rest of the store.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from mcp_server.store.base import MAX_TIMELINE_LIMIT, check_limit, check_window
+from mcp_server.store.core import (
+    EVENT_COLUMNS,
+    Db,
+    StoreBase,
+    dumps,
+    fetch_event,
+    insert_event,
+    load_json,
+    optional_time,
+    read_keyed,
+    require_incident,
+    touch,
+    write_keyed,
+)
 from mcp_server.store.errors import InvalidRecordError, RecordNotFoundError
 from mcp_server.store.migrations import from_db_time, to_db_time
 from mcp_server.store.models import (
@@ -29,29 +42,19 @@ from mcp_server.store.models import (
     TimelineEvent,
     UpsertOutcome,
 )
-from mcp_server.store.sqlite_core import (
-    EVENT_COLUMNS,
-    SqliteBase,
-    dumps,
-    fetch_event,
-    insert_event,
-    optional_time,
-    read_keyed,
-    require_incident,
-    touch,
-    write_keyed,
-)
 
 MAX_CURSOR_LENGTH = 1_000
-_REVISION_COLUMNS = "id, event_id, change, kind, text, actor, link, details, replaced_at"
-_INBOX_COLUMNS = (
-    "id, fingerprint, status, name, labels, annotations, starts_at, ends_at, generator_url, receiver, "
+_REVISION_INSERT = "event_id, change, kind, text, actor, link, details, replaced_at"
+_REVISION_COLUMNS = f"id, {_REVISION_INSERT}"
+_INBOX_INSERT = (
+    "fingerprint, status, name, labels, annotations, starts_at, ends_at, generator_url, receiver, "
     "group_key, external_url, received_at"
 )
+_INBOX_COLUMNS = f"id, {_INBOX_INSERT}"
 
 
-class SqliteSync(SqliteBase):
-    """Edits, deletions, cursors and the alert inbox (mixed into ``SqliteIncidentStore``)."""
+class SyncOps(StoreBase):
+    """Edits, deletions, cursors and the alert inbox (mixed into ``IncidentRecords``)."""
 
     def upsert_event(
         self, incident_id: str, entry: TimelineEntry, *, changed_at: datetime | None = None
@@ -113,7 +116,7 @@ class SqliteSync(SqliteBase):
         if isinstance(event_id, bool) or not isinstance(event_id, int):
             raise InvalidRecordError(f"event_id must be an integer, got {event_id!r}")
         with self._read() as conn:
-            if conn.execute("SELECT 1 FROM timeline_events WHERE id = ?", (event_id,)).fetchone() is None:
+            if conn.execute("SELECT 1 AS found FROM timeline_events WHERE id = ?", (event_id,)).fetchone() is None:
                 raise RecordNotFoundError(f"no timeline event {event_id}", hint="Event ids come from get_timeline.")
             rows = conn.execute(
                 f"SELECT {_REVISION_COLUMNS} FROM event_revisions WHERE event_id = ? ORDER BY id", (event_id,)
@@ -144,7 +147,7 @@ class SqliteSync(SqliteBase):
         with self._write() as conn:
             for alert in items:
                 cursor = conn.execute(
-                    f"INSERT INTO alert_inbox ({_INBOX_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"INSERT INTO alert_inbox ({_INBOX_INSERT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (fingerprint, status, starts_at, ends_at) DO NOTHING",
                     (
                         alert.fingerprint,
@@ -153,7 +156,7 @@ class SqliteSync(SqliteBase):
                         dumps(alert.labels),
                         dumps(alert.annotations),
                         to_db_time(alert.starts_at),
-                        to_db_time(alert.ends_at) if alert.ends_at else "",
+                        to_db_time(alert.ends_at) if alert.ends_at else self.NO_END,
                         alert.generator_url,
                         alert.receiver,
                         alert.group_key,
@@ -170,8 +173,8 @@ class SqliteSync(SqliteBase):
         check_limit(limit, MAX_TIMELINE_LIMIT)
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_INBOX_COLUMNS} FROM alert_inbox WHERE starts_at <= ? AND (ends_at = '' OR ends_at >= ?) "
-                "ORDER BY starts_at, id LIMIT ?",
+                f"SELECT {_INBOX_COLUMNS} FROM alert_inbox "
+                f"WHERE starts_at <= ? AND ({self.STILL_FIRING} OR ends_at >= ?) ORDER BY starts_at, id LIMIT ?",
                 (to_db_time(end), to_db_time(start), limit),
             ).fetchall()
         return [_inbox(row) for row in rows]
@@ -184,27 +187,26 @@ def _aware(value: datetime, label: str) -> datetime:
     return value
 
 
-def _find(conn: sqlite3.Connection, number: int, source: str, source_id: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
+def _find(conn: Db, number: int, source: str, source_id: str) -> Any:
+    return conn.execute(
         f"SELECT {EVENT_COLUMNS} FROM timeline_events WHERE incident = ? AND source = ? AND source_id = ?",
         (number, source, source_id),
     ).fetchone()
-    return row
 
 
-def _differs(row: sqlite3.Row, entry: TimelineEntry) -> bool:
-    stored = (row["kind"], row["text"], row["actor"], row["link"], json.loads(row["details"]))
+def _differs(row: Any, entry: TimelineEntry) -> bool:
+    stored = (row["kind"], row["text"], row["actor"], row["link"], load_json(row["details"]))
     return stored != (entry.kind, entry.text, entry.actor, entry.link, entry.details) or row["deleted_at"] is not None
 
 
-def _keep_revision(conn: sqlite3.Connection, row: sqlite3.Row, change: str, when: datetime) -> None:
+def _keep_revision(conn: Db, row: Any, change: str, when: datetime) -> None:
     conn.execute(
-        f"INSERT INTO event_revisions ({_REVISION_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO event_revisions ({_REVISION_INSERT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (row["id"], change, row["kind"], row["text"], row["actor"], row["link"], row["details"], to_db_time(when)),
     )
 
 
-def _revision(row: sqlite3.Row) -> EventRevision:
+def _revision(row: Any) -> EventRevision:
     return EventRevision(
         id=row["id"],
         event_id=row["event_id"],
@@ -213,19 +215,19 @@ def _revision(row: sqlite3.Row) -> EventRevision:
         text=row["text"],
         actor=row["actor"],
         link=row["link"],
-        details=json.loads(row["details"]),
+        details=load_json(row["details"]),
         replaced_at=from_db_time(row["replaced_at"]),
     )
 
 
-def _inbox(row: sqlite3.Row) -> InboxAlert:
+def _inbox(row: Any) -> InboxAlert:
     return InboxAlert(
         id=row["id"],
         fingerprint=row["fingerprint"],
         status=row["status"],
         name=row["name"],
-        labels=json.loads(row["labels"]),
-        annotations=json.loads(row["annotations"]),
+        labels=load_json(row["labels"]),
+        annotations=load_json(row["annotations"]),
         starts_at=from_db_time(row["starts_at"]),
         ends_at=optional_time(row["ends_at"]),
         generator_url=row["generator_url"],
