@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from adapters.errors import ConfigError
 from adapters.models import DeployMethod
+from mcp_server.signal_presets import DEFAULT_PRESET, PRESET_NAMES, PRESETS, PresetName, apply_preset
 from mcp_server.team_auth import ServerConfig
 from mcp_server.tool_groups import ToolsConfig
 
@@ -28,6 +29,7 @@ _PLACEHOLDERS = {"selector": "", "range": "15m", "quantile": "0.99", "service_la
 _SECRET_WORDS = ("token", "password", "secret", "key", "auth", "credential", "url", "header")
 SERVICE_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_CLASSIC = PRESETS[DEFAULT_PRESET]
 
 
 class _Strict(BaseModel):
@@ -63,21 +65,25 @@ class ServiceConfig(_Strict):
 
 
 class SignalsConfig(_Strict):
-    """PromQL templates; ``$selector``, ``$range``, ``$quantile``, ``$service_label``, ``$route_label``."""
+    """PromQL templates; ``$selector``, ``$range``, ``$quantile``, ``$service_label``, ``$route_label``.
 
-    service_label: str = "service"
-    route_label: str = "route"
+    ``preset`` names a metric convention (mcp_server/signal_presets.py); keys given beside it win.
+    """
+
+    preset: PresetName = Field(default=DEFAULT_PRESET, description=f"One of: {', '.join(PRESET_NAMES)}")
+    service_label: str = _CLASSIC["service_label"]
+    route_label: str = _CLASSIC["route_label"]
     selector: str = Field(default="", description='Extra label matchers for every query, e.g. job="api"')
-    requests: str = "sum by ($service_label) (rate(http_requests_total{$selector}[$range]))"
-    errors: str = 'sum by ($service_label) (rate(http_requests_total{code=~"5..",$selector}[$range]))'
-    latency: str = (
-        "histogram_quantile($quantile, sum by ($service_label, le) "
-        "(rate(http_request_duration_seconds_bucket{$selector}[$range])))"
-    )
-    route_requests: str = "sum by ($service_label, $route_label) (rate(http_requests_total{$selector}[$range]))"
-    route_errors: str = (
-        'sum by ($service_label, $route_label) (rate(http_requests_total{code=~"5..",$selector}[$range]))'
-    )
+    requests: str = _CLASSIC["requests"]
+    errors: str = _CLASSIC["errors"]
+    latency: str = Field(default=_CLASSIC["latency"], description="A percentile in seconds")
+    route_requests: str = _CLASSIC["route_requests"]
+    route_errors: str = _CLASSIC["route_errors"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        return apply_preset(data)
 
     @model_validator(mode="after")
     def _templates_render(self) -> SignalsConfig:

@@ -67,14 +67,19 @@ def backfill(scenario: Scenario, workdir: Path, segments: Sequence[TimeWindow] |
     """Write the scenario's OpenMetrics and turn it into TSDB blocks; returns (data dir, samples)."""
     source, data = workdir / "samples.om", workdir / "data"
     samples = export_openmetrics(scenario, source, segments=segments)
+    backfill_file(source, data, scenario.name)
+    return data, samples
+
+
+def backfill_file(source: Path, data: Path, what: str) -> None:
+    """Turn one OpenMetrics file into TSDB blocks under ``data`` with promtool, then delete the text."""
     command = promtool_command(find_binary("promtool"), source, data)
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     if result.returncode != 0:
         raise PrometheusHarnessError(
-            f"promtool backfill of {scenario.name} failed ({result.returncode}): {result.stderr[-2000:]}"
+            f"promtool backfill of {what} failed ({result.returncode}): {result.stderr[-2000:]}"
         )
     source.unlink()  # the blocks hold the samples now; the text is only big
-    return data, samples
 
 
 def _log_tail(log: Path, lines: int = 30) -> str:
@@ -108,6 +113,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
+def serve_tsdb(data: Path, root: Path) -> Iterator[str]:
+    """Serve the TSDB blocks in ``data`` (its config and log in ``root``) until the block exits; yields the URL."""
+    prometheus = find_binary("prometheus")
+    (root / "prometheus.yml").write_text(_CONFIG, encoding="utf-8")
+    port, log = free_port(), root / "prometheus.log"
+    command = [
+        prometheus,
+        f"--config.file={root / 'prometheus.yml'}",
+        f"--storage.tsdb.path={data}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        # Retention counts back from the newest block, but keep it generous: the data is months old.
+        "--storage.tsdb.retention.time=3650d",
+    ]
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_ready(url, process, log)
+            yield url
+        finally:
+            _stop(process)
+
+
+@contextmanager
 def prometheus_server(
     scenario: Scenario,
     *,
@@ -119,27 +148,11 @@ def prometheus_server(
     ``segments`` is ``"triage"`` (the default: the windows triage reads, see
     :func:`adapters.replay.openmetrics.triage_segments`), a list of windows, or None for the whole history.
     """
-    prometheus = find_binary("prometheus")
+    find_binary("prometheus")
     chosen = triage_segments(scenario) if segments == "triage" else segments
     assert not isinstance(chosen, str), f"segments must be 'triage', None or windows, not {chosen!r}"
     with tempfile.TemporaryDirectory(prefix=f"ff-prom-{scenario.name}-", dir=workdir) as tmp:
         root = Path(tmp)
         data, samples = backfill(scenario, root, chosen)
-        (root / "prometheus.yml").write_text(_CONFIG, encoding="utf-8")
-        port, log = free_port(), root / "prometheus.log"
-        command = [
-            prometheus,
-            f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            # Retention counts back from the newest block, but keep it generous: the data is months old.
-            "--storage.tsdb.retention.time=3650d",
-        ]
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)  # noqa: S603
-            try:
-                url = f"http://127.0.0.1:{port}"
-                wait_ready(url, process, log)
-                yield PrometheusServer(url=url, scenario=scenario, workdir=root, samples=samples)
-            finally:
-                _stop(process)
+        with serve_tsdb(data, root) as url:
+            yield PrometheusServer(url=url, scenario=scenario, workdir=root, samples=samples)
