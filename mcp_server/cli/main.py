@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 
 from adapters.errors import ConfigError, FirstfifteenError
 from mcp_server import __version__
-from mcp_server.cli import comms, deploys, scenarios, serve, timeline, tokens, triage
+from mcp_server.cli import comms, deploys, scenarios, serve, setup, timeline, tokens, triage
 from mcp_server.cli.common import AddParser, Handler
 from mcp_server.clock import InvalidTimeError
 from mcp_server.config import CONFIG_ENV
 from mcp_server.store.errors import StoreConfigError
 
 GROUPS: tuple[Callable[[AddParser], dict[str, Handler]], ...] = (
+    setup.add_parsers,
     scenarios.add_parsers,
     triage.add_parsers,
     serve.add_parsers,

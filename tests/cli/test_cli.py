@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -69,12 +70,16 @@ def test_invalid_at_exits_2_with_accepted_forms(tmp_path, capsys):
 
 def test_doctor_reports_each_adapter(tmp_path, capsys):
     ok = write_config(tmp_path, adapters={"replay": {"scenario": "bad-deploy"}})
-    assert main(["doctor", "--config", str(ok)]) == 0
-    assert "ok   replay" in capsys.readouterr().out
+    anchor = load_scenario("bad-deploy").anchor.isoformat()
+    assert main(["doctor", "--config", str(ok), "--at", anchor]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^replay +ok ", out, re.M) and re.search(
+        r"^signal latency +ok +data for checkout, frontend", out, re.M
+    )
     down = write_config(tmp_path, adapters={"prometheus": {"url": "http://127.0.0.1:9", "timeout_s": 2}})
     assert main(["doctor", "--config", str(down)]) == 1
     out = capsys.readouterr().out
-    assert "FAIL prometheus" in out and "next step" in out
+    assert re.search(r"^prometheus +FAIL ", out, re.M) and "next step" in out
 
 
 def test_scenarios_lists_the_bundled_ones(capsys):
