@@ -9,7 +9,6 @@ image that lost the package cannot pass silently.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from processes import free_port, stop_process
 
 from adapters.models import TimeWindow
 from adapters.replay.openmetrics import export_openmetrics, promtool_command, triage_segments
@@ -54,13 +54,6 @@ def find_binary(name: str) -> str:
     if found is None:
         raise PrometheusHarnessError(f"{name} not found on PATH or in /usr/bin: {INSTALL_HINT}")
     return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def backfill(scenario: Scenario, workdir: Path, segments: Sequence[TimeWindow] | None) -> tuple[Path, int]:
@@ -102,16 +95,6 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     raise PrometheusHarnessError(f"prometheus not ready at {url} after {timeout:.0f}s:\n{_log_tail(log)}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
 @contextmanager
 def serve_tsdb(data: Path, root: Path) -> Iterator[str]:
     """Serve the TSDB blocks in ``data`` (its config and log in ``root``) until the block exits; yields the URL."""
@@ -133,7 +116,7 @@ def serve_tsdb(data: Path, root: Path) -> Iterator[str]:
             wait_ready(url, process, log)
             yield url
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 @contextmanager
