@@ -8,11 +8,10 @@ or not at all (written beside it, then renamed).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from adapters.errors import ConfigError
+from mcp_server.files import write_whole
 
 STARTER_ENV = ("GITHUB_TOKEN", "SLACK_BOT_TOKEN", "STATUSPAGE_PAGE_ID", "STATUSPAGE_API_KEY")
 """The variables the starter references without a default: set them before `firstfifteen doctor`."""
@@ -85,12 +84,5 @@ def write_starter(path: str | Path, *, force: bool = False) -> Path:
         )
     if not target.parent.is_dir():
         raise ConfigError(f"directory {target.parent} does not exist", hint="Create it first, or pass another --path.")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(STARTER)
-        os.replace(temporary, target)  # the whole file appears at once
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_whole(target, STARTER)
     return target

@@ -17,12 +17,13 @@ import re
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from adapters.errors import ConfigError
+from mcp_server.files import write_whole
 
 TOKENS_FILE_ENV = "FIRSTFIFTEEN_TOKENS_FILE"
 TOKEN_PREFIX = "ff_"
@@ -83,6 +84,28 @@ def hash_token(token: str) -> str:
 def new_token() -> str:
     """A fresh random token (256 bits), prefixed so a leaked one is easy to recognise and search for."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def scopes_for(access: Scope) -> list[Scope]:
+    """The scopes a token of ``access`` holds: write implies read."""
+    return ["read", "write"] if access == "write" else ["read"]
+
+
+def entry_data(entry: TokenEntry) -> dict[str, Any]:
+    """The entry as it is written in YAML (only the keys that are set)."""
+    return entry.model_dump(mode="json", exclude_none=True)
+
+
+def write_tokens_file(path: Path, entries: list[TokenEntry]) -> None:
+    """Write ``entries`` as a tokens file, whole and owner-only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_whole(path, yaml.safe_dump({"tokens": [entry_data(e) for e in entries]}, sort_keys=False))
+
+
+def append_entry(path: Path, entry: TokenEntry) -> None:
+    """Add ``entry`` to the tokens file at ``path`` (made if missing; a broken one is refused, untouched).
+    A second token for one subject is allowed (rotation): the old one stays until its line is removed."""
+    write_tokens_file(path, [*(load_tokens_file(path) if path.exists() else []), entry])
 
 
 def load_tokens_file(path: Path) -> list[TokenEntry]:

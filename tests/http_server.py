@@ -28,7 +28,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from processes import free_port, stop_process
 
-from mcp_server.team_auth import Scope, TokenEntry, hash_token, new_token
+from mcp_server.team_auth import TokenEntry, hash_token, new_token, scopes_for, write_tokens_file
 
 START_TIMEOUT = 60.0  # a safety net for a slow machine, not a measurement
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,21 +94,15 @@ def http_server(args: list[str], env: dict[str, str] | None = None) -> Iterator[
 
 def token_entry(token: str, subject: str, access: str) -> TokenEntry:
     """The entry for ``access`` "read", "write", or "expired" (write scopes, expired an hour ago)."""
-    scopes: list[Scope] = ["read"] if access == "read" else ["read", "write"]
+    scopes = scopes_for("read" if access == "read" else "write")
     expires = datetime.now(UTC) - timedelta(hours=1) if access == "expired" else None
     return TokenEntry(sha256=hash_token(token), subject=subject, scopes=scopes, expires=expires)
 
 
-def write_tokens_file(path: Path, access_by_subject: dict[str, str]) -> dict[str, str]:
+def make_tokens_file(path: Path, access_by_subject: dict[str, str]) -> dict[str, str]:
     """A tokens file admitting one fresh token per subject (see ``token_entry``); the tokens by subject."""
-    import yaml
-
     tokens = {subject: new_token() for subject in access_by_subject}
-    entries = [
-        token_entry(tokens[subject], subject, access).model_dump(mode="json", exclude_none=True)
-        for subject, access in access_by_subject.items()
-    ]
-    path.write_text(yaml.safe_dump({"tokens": entries}), encoding="utf-8")
+    write_tokens_file(path, [token_entry(tokens[s], s, access) for s, access in access_by_subject.items()])
     return tokens
 
 
@@ -119,7 +113,7 @@ def team_server(store_url: str, access_by_subject: dict[str, str], config: Path 
     workdir = Path(tempfile.mkdtemp(prefix="ff-team-"))
     try:
         tokens_file = workdir / "tokens.yaml"
-        tokens = write_tokens_file(tokens_file, access_by_subject)
+        tokens = make_tokens_file(tokens_file, access_by_subject)
         env = {"FIRSTFIFTEEN_DB": store_url, "FIRSTFIFTEEN_TOKENS_FILE": str(tokens_file)}
         env["FIRSTFIFTEEN_CONFIG"] = str(config) if config else ""
         with http_server([], env) as server:

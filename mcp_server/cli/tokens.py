@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -20,7 +17,7 @@ from adapters.errors import ConfigError
 from adapters.models import utcnow
 from mcp_server.cli.common import AddParser, Handler
 from mcp_server.clock import parse_time
-from mcp_server.team_auth import Scope, TokenEntry, hash_token, load_tokens_file, new_token
+from mcp_server.team_auth import Scope, TokenEntry, append_entry, entry_data, hash_token, new_token, scopes_for
 
 
 def add_parsers(add: AddParser) -> dict[str, Handler]:
@@ -37,33 +34,15 @@ def add_parsers(add: AddParser) -> dict[str, Handler]:
     return {"token": run_token}
 
 
-def make_entry(subject: str, scope: str, expires: datetime | None) -> tuple[str, TokenEntry]:
+def make_entry(subject: str, scope: Scope, expires: datetime | None) -> tuple[str, TokenEntry]:
     """A new token and its entry; a bad subject or expiry is a ConfigError naming what is accepted."""
     token = new_token()
-    scopes: list[Scope] = ["read", "write"] if scope == "write" else ["read"]
     try:
-        entry = TokenEntry(sha256=hash_token(token), subject=subject, scopes=scopes, expires=expires)
+        entry = TokenEntry(sha256=hash_token(token), subject=subject, scopes=scopes_for(scope), expires=expires)
     except ValidationError as exc:
         problems = "; ".join(f"--{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
         raise ConfigError(f"token new: {problems}", hint="Fix it and run again; nothing was written.") from None
     return token, entry
-
-
-def entry_data(entry: TokenEntry) -> dict[str, Any]:
-    """The entry as it is written in YAML (only the keys that are set)."""
-    return entry.model_dump(mode="json", exclude_none=True)
-
-
-def append_entry(path: Path, entry: TokenEntry) -> None:
-    """Add ``entry`` to the tokens file at ``path``, replaced whole so a crash leaves the old file."""
-    existing = load_tokens_file(path) if path.exists() else []
-    # a second token for one subject is allowed (rotation): the old one stays until its line is removed
-    data = {"tokens": [entry_data(e) for e in [*existing, entry]]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp") as out:
-        yaml.safe_dump(data, out, sort_keys=False)
-    os.chmod(out.name, 0o600)
-    os.replace(out.name, path)
 
 
 def run_token(args: argparse.Namespace) -> int:

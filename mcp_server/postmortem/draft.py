@@ -8,9 +8,7 @@ overwritten without ``overwrite``. Files are written whole (temp file, then rena
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from adapters.errors import ConfigError
 from adapters.models import iso_utc
 from mcp_server.config import Config
+from mcp_server.files import write_whole
 from mcp_server.postmortem import lessons, sections
 from mcp_server.postmortem.figures import response_figures
 from mcp_server.postmortem.models import Postmortem, Section
@@ -133,14 +132,7 @@ def write_draft(path: Path, markdown: str, *, overwrite: bool) -> None:
         )
     body = markdown + f"\n<!-- firstfifteen draft sha256:{_digest(markdown)} -->\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(body)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_whole(path, body)
 
 
 def _unedited(path: Path) -> bool:
