@@ -14,6 +14,9 @@ Choices, and why:
   last commits on power loss or an OS crash. The record is what people reconstruct the incident
   from, writes are rare, and one fsync per commit is cheap at that rate, so we keep every
   acknowledged write.
+- **The switch to WAL is retried** until the busy timeout: SQLite answers "database is locked" at
+  once, without its busy handler, when another connection holds a lock during the journal-mode
+  change, as happens when several processes open a fresh file together.
 - **busy_timeout** (10 s by default) and **BEGIN IMMEDIATE** for every write: the write lock is
   taken at the start of the transaction, so two writers queue on the busy handler instead of one
   failing with "database is locked" when it upgrades a read lock half-way.
@@ -29,6 +32,7 @@ this module is only the file, its pragmas, its transactions and its errors.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -49,6 +53,7 @@ from mcp_server.store.records import SYSTEM_SOURCE, IncidentRecords
 __all__ = ["DEFAULT_BUSY_TIMEOUT", "SYSTEM_SOURCE", "SqliteIncidentStore"]
 
 DEFAULT_BUSY_TIMEOUT = 10.0
+WAL_RETRY_PAUSE = 0.02  # seconds between tries of the journal-mode switch; short, as the lock is brief
 
 
 class SqliteIncidentStore(IncidentRecords):
@@ -85,13 +90,24 @@ class SqliteIncidentStore(IncidentRecords):
         """Check the schema version before writing anything, then switch to WAL and migrate."""
         with self._connection() as conn:
             refuse_newer(conn, str(self.path), migrations)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
+            mode = self._switch_to_wal(conn)
+            if mode.lower() != "wal":
                 raise StoreConfigError(
                     f"{self.path}: SQLite could not switch to WAL journal mode (got {mode!r})",
                     hint="Put the incident database on a local disk; network file systems do not support WAL.",
                 )
             migrate(conn, str(self.path), migrations, self._now)
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
+        """Set WAL journal mode, retrying while locked until the busy timeout; return the mode set."""
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(WAL_RETRY_PAUSE)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -142,10 +158,15 @@ def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
+def _is_lock_error(exc: sqlite3.Error) -> bool:
+    text = str(exc)
+    return "locked" in text or "busy" in text
+
+
 def translate(exc: sqlite3.Error, path: Path) -> StoreError:
     """A SQLite error as one of the store's errors, with advice."""
     text = str(exc)
-    if "locked" in text or "busy" in text:
+    if _is_lock_error(exc):
         return StoreUnavailableError(
             f"incident database {path} stayed locked by another writer",
             upstream=text,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +60,36 @@ def test_fresh_database_gets_every_version(db_path: Path, clock) -> None:
     assert applied_rows(db_path) == [(m.version, m.description) for m in MIGRATIONS]
     assert {row[0] for row in applied_at} == {"2026-03-14T03:00:00.000000Z"}
     assert {"incidents", "timeline_events", "schema_migrations"} <= tables(db_path)
+
+
+def test_opening_a_fresh_file_waits_out_a_lock_held_during_the_switch_to_wal(db_path: Path) -> None:
+    # SQLite refuses a journal-mode change at once, without its busy handler, while another
+    # connection holds the write lock: the store must wait like any other writer does.
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, holder.execute, args=("COMMIT",))
+    release.start()
+    try:
+        store = SqliteIncidentStore(db_path, busy_timeout=30)
+    finally:
+        release.join()
+        holder.close()
+    assert store.declare_incident(IncidentDraft(title="t", severity="SEV3", declared_by="a")).id == "INC-1"
+    with connect(db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_lock_held_past_the_busy_timeout_during_the_switch_to_wal_is_a_store_error(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="stayed locked"):
+            SqliteIncidentStore(db_path, busy_timeout=0.1)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 def test_reopening_applies_nothing_again(db_path: Path) -> None:
