@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 import pytest
 import yaml
@@ -80,6 +81,21 @@ def test_doctor_reports_each_adapter(tmp_path, capsys):
     assert main(["doctor", "--config", str(down)]) == 1
     out = capsys.readouterr().out
     assert re.search(r"^prometheus +FAIL ", out, re.M) and "next step" in out
+
+
+def test_doctor_gives_up_on_a_silent_server_at_the_deadline(tmp_path, capsys):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel accepts the connections; nobody ever answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        # The adapter's own timeout is far longer than the deadline: the deadline must be what stops it.
+        path = write_config(
+            tmp_path, adapters={"prometheus": {"url": url, "timeout_s": 60}}, triage={"deadline_seconds": 1}
+        )
+        assert main(["doctor", "--config", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^prometheus +FAIL +no answer within 1s", out, re.M)
+    assert re.search(r"^signal requests +FAIL +no answer within 1s", out, re.M)
 
 
 def test_scenarios_lists_the_bundled_ones(capsys):
