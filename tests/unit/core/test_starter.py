@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from adapters.errors import ConfigError
 from mcp_server.cli import main
 from mcp_server.config import load_config
+from mcp_server.doctor import env_rows
 from mcp_server.starter import STARTER_ENV, write_starter
 
 
@@ -41,6 +45,22 @@ def test_the_starter_holds_no_literal_secret():
         key = line.split("#")[0].strip()
         if key.startswith(("token:", "api_key:", "bearer_token:", "password:")):
             assert "${" in key, line
+
+
+def test_the_docs_export_exactly_the_variables_the_starter_reads(tmp_path):
+    # A reader points the tool at their stack from docs/configuration.md alone: its export lines
+    # must name every variable the starter's values use, and none it does not.
+    docs = (Path(__file__).parents[3] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    section = docs.split("## Point it at your own stack", 1)[1].split("```", 2)[1]
+    exported = {
+        name for line in section.splitlines() if line.startswith("export ") for name in re.findall(r"(\w+)=", line)
+    }
+    used = {row.source.removeprefix("env ") for row in env_rows(write_starter(tmp_path / "f.yaml"), environ={})}
+    assert exported == used
+    required = {
+        row.source.removeprefix("env ") for row in env_rows(tmp_path / "f.yaml", environ={}) if row.status == "fail"
+    }
+    assert required == set(STARTER_ENV)
 
 
 def test_init_never_overwrites_without_force(tmp_path, capsys):
