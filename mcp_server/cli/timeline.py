@@ -12,11 +12,12 @@ from datetime import datetime
 
 from adapters.errors import ConfigError
 from mcp_server.cli.common import AddParser, Handler
-from mcp_server.config import CONFIG_ENV, Config, StoreConfig, load_config
+from mcp_server.config import CONFIG_ENV, Config, load_config
 from mcp_server.embedded import demo_settings
 from mcp_server.runtime import open_runtime
 from mcp_server.store.base import MAX_TIMELINE_LIMIT
 from mcp_server.store.models import Incident, TimelineEvent
+from mcp_server.store.settings import StoreConfig
 from mcp_server.timeline import SyncResult, export_markdown, sync_timeline
 from mcp_server.webhook import serve_webhook
 

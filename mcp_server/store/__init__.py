@@ -23,7 +23,6 @@ from pathlib import Path
 import platformdirs
 
 from adapters.models import utcnow
-from mcp_server.config import STORE_BACKENDS, StoreConfig, is_postgres_url, redact_url
 from mcp_server.store.base import IncidentStore
 from mcp_server.store.errors import StoreConfigError
 from mcp_server.store.models import (
@@ -46,6 +45,7 @@ from mcp_server.store.models import (
     parse_draft_id,
     parse_incident_id,
 )
+from mcp_server.store.settings import STORE_BACKENDS, StoreConfig, is_postgres_url, redact_url
 from mcp_server.store.sqlite import SqliteIncidentStore
 
 DB_ENV = "FIRSTFIFTEEN_DB"

@@ -37,7 +37,6 @@ from psycopg.rows import dict_row
 from psycopg.types.string import TextLoader
 
 from adapters.models import utcnow
-from mcp_server.config import redact_url
 from mcp_server.store.core import Cursor, Db, check_clock
 from mcp_server.store.errors import (
     ConflictError,
@@ -49,6 +48,7 @@ from mcp_server.store.errors import (
 from mcp_server.store.migrations import MIGRATIONS, Dialect, Migration, run_steps
 from mcp_server.store.postgres_pool import ConnectionPool
 from mcp_server.store.records import SYSTEM_SOURCE, IncidentRecords
+from mcp_server.store.settings import redact_url
 
 __all__ = ["SYSTEM_SOURCE", "PostgresIncidentStore"]
 

@@ -27,9 +27,9 @@ def config_file(tmp_path, writes: bool = True):
 
 
 def declare(tmp_path) -> str:
-    from mcp_server.config import StoreConfig
     from mcp_server.store import open_store
     from mcp_server.store.models import IncidentDraft
+    from mcp_server.store.settings import StoreConfig
 
     with open_store(StoreConfig()) as store:
         return store.declare_incident(IncidentDraft(title="Checkout errors", severity="SEV3", declared_by="t")).id
@@ -145,9 +145,9 @@ def test_every_generated_token_posts_through_the_command_line(tmp_path, capsys):
 
 def test_an_older_token_starting_with_a_dash_still_posts(tmp_path, capsys):
     from mcp_server.comms.tokens import token_hash
-    from mcp_server.config import StoreConfig
     from mcp_server.store import open_store
     from mcp_server.store.models import DraftIn
+    from mcp_server.store.settings import StoreConfig
 
     path, incident = config_file(tmp_path), declare(tmp_path)
     old = "-Qx_9vZb3LmKa"  # the shape secrets.token_urlsafe(9) gave before

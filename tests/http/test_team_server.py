@@ -22,8 +22,8 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from adapters.replay.scenario import load_scenario
-from mcp_server.config import StoreConfig
 from mcp_server.store import open_store
+from mcp_server.store.settings import StoreConfig
 
 pytestmark = pytest.mark.anyio
 APPENDS_EACH = 25

@@ -27,9 +27,10 @@ from alertmanager_server import AlertmanagerNotInstalled, find_binary, running_a
 from processes import free_port
 from slack_fake import CHANNEL, FakeSlack, slack_adapter_settings, ts
 
-from mcp_server.config import StoreConfig, parse_config
+from mcp_server.config import parse_config
 from mcp_server.runtime import open_runtime
 from mcp_server.store import InboxAlert, IncidentDraft, open_store
+from mcp_server.store.settings import StoreConfig
 from mcp_server.timeline import SyncResult, sync_timeline
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]

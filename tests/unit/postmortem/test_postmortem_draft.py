@@ -10,7 +10,6 @@ import pytest
 from golden import assert_golden
 
 from adapters.errors import ConfigError
-from mcp_server.config import StoreConfig
 from mcp_server.embedded import demo_settings
 from mcp_server.hypotheses.models import Evidence, Hypothesis
 from mcp_server.postmortem.draft import assemble, output_path, render, write_draft
@@ -18,6 +17,7 @@ from mcp_server.postmortem.models import SECTION_TITLES
 from mcp_server.postmortem.record import Item, PostmortemRecord
 from mcp_server.store.errors import InvalidRecordError
 from mcp_server.store.models import Incident, TimelineEvent
+from mcp_server.store.settings import StoreConfig
 
 START = datetime(2026, 3, 14, 14, 0, tzinfo=UTC)
 GOLDEN = Path(__file__).parent / "golden"

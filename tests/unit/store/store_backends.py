@@ -10,8 +10,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_server.config import is_postgres_url
 from mcp_server.store.base import IncidentStore
+from mcp_server.store.settings import is_postgres_url
 
 
 def open_target(target: str, **kwargs: Any) -> IncidentStore:

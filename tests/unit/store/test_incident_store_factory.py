@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from adapters.errors import ConfigError
-from mcp_server.config import StoreConfig, parse_config
+from mcp_server.config import parse_config
 from mcp_server.store import (
     DB_ENV,
     IncidentStore,
@@ -23,6 +23,7 @@ from mcp_server.store import (
 )
 from mcp_server.store.errors import StoreConfigError
 from mcp_server.store.models import IncidentDraft
+from mcp_server.store.settings import StoreConfig
 
 
 @pytest.fixture(autouse=True)

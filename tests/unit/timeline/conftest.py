@@ -14,8 +14,9 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/ has no packages; import
 
 from slack_fake import CHANNEL, slack_adapter_settings
 
-from mcp_server.config import Config, StoreConfig, parse_config
+from mcp_server.config import Config, parse_config
 from mcp_server.store import IncidentDraft, IncidentStore, open_store
+from mcp_server.store.settings import StoreConfig
 
 T0 = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)  # impact began
 
