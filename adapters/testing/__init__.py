@@ -32,6 +32,7 @@ from adapters.testing.faults import (  # noqa: E402
     json_route,
     loopback_faults,
     recorded,
+    silent_port,
 )
 from adapters.testing.harness import (  # noqa: E402
     AT,
@@ -78,4 +79,5 @@ __all__ = [
     "json_route",
     "loopback_faults",
     "recorded",
+    "silent_port",
 ]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +103,17 @@ def _closed_port(env: Env) -> None:
     env.router.route(host="127.0.0.1").pass_through()
 
 
+@contextmanager
+def silent_port() -> Iterator[int]:
+    """A port on 127.0.0.1 whose connections the kernel accepts and nobody ever answers; closed on exit."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        yield int(silent.getsockname()[1])
+
+
 def _silent_server(env: Env) -> None:
-    silent = env.stack.enter_context(socket.socket())
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(16)  # the kernel accepts the connections; nobody ever answers
-    env.data["loopback_url"] = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    env.data["loopback_url"] = f"http://127.0.0.1:{env.stack.enter_context(silent_port())}"
     env.router.route(host="127.0.0.1").pass_through()
 
 

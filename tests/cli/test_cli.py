@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 
 import pytest
 import yaml
 
 from adapters.replay.scenario import list_scenarios, load_scenario
+from adapters.testing import silent_port
 from mcp_server.cli import main
 
 
@@ -84,10 +84,8 @@ def test_doctor_reports_each_adapter(tmp_path, capsys):
 
 
 def test_doctor_gives_up_on_a_silent_server_at_the_deadline(tmp_path, capsys):
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)  # the kernel accepts the connections; nobody ever answers
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    with silent_port() as port:
+        url = f"http://127.0.0.1:{port}"
         # The adapter's own timeout is far longer than the deadline: the deadline must be what stops it.
         path = write_config(
             tmp_path, adapters={"prometheus": {"url": url, "timeout_s": 60}}, triage={"deadline_seconds": 1}

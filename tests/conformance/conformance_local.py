@@ -7,7 +7,6 @@ and replay a bundled scenario.
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +27,7 @@ from adapters.errors import (
 from adapters.models import HealthTarget, TimeWindow
 from adapters.replay.adapter import load_scenario
 from adapters.replay.scenario import scenario_path
-from adapters.testing import EMAIL, ConformanceCase, Env, Fault, Limit
+from adapters.testing import EMAIL, ConformanceCase, Env, Fault, Limit, silent_port
 
 # --- deploy_file ------------------------------------------------------------------------------------
 
@@ -162,10 +161,7 @@ def _smtp_backend(env: Env) -> None:
 
 
 def _silent_server(env: Env) -> None:
-    silent = env.stack.enter_context(socket.socket())
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(1)  # the kernel accepts the connection; nobody ever answers
-    env.data["port"] = silent.getsockname()[1]
+    env.data["port"] = env.stack.enter_context(silent_port())
 
 
 SMTP = ConformanceCase(

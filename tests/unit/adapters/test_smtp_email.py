@@ -16,6 +16,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from adapters.errors import AuthError, BackendTimeoutError, ConfigError, QueryError, UnavailableError
 from adapters.models import EmailMessage
 from adapters.smtp_email import SmtpConfig, SmtpEmailAdapter
+from adapters.testing import silent_port
 
 pytestmark = pytest.mark.anyio
 
@@ -180,11 +181,8 @@ async def test_server_down(http, context):
 
 
 async def test_server_that_never_greets_is_a_timeout(http, context):
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(1)  # the kernel accepts the connection; nobody ever answers
-        with pytest.raises(BackendTimeoutError, match="0.3s"):
-            await make(http, context, silent.getsockname()[1], timeout_s=0.3).send(email())
+    with silent_port() as port, pytest.raises(BackendTimeoutError, match="0.3s"):
+        await make(http, context, port, timeout_s=0.3).send(email())
 
 
 async def test_check_without_login(http, context, smtp_server):

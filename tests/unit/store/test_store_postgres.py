@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from processes import free_port
 from psycopg.rows import dict_row
 from store_backends import Database
 
+from adapters.testing import silent_port
 from mcp_server.store.errors import (
     MigrationError,
     SchemaVersionError,
@@ -127,10 +127,7 @@ def test_a_server_that_is_down_is_unavailable_at_once_naming_host_and_port() -> 
 
 
 def test_a_server_that_never_answers_is_unavailable_after_the_connect_timeout() -> None:
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)  # the kernel completes the handshake; nobody ever answers the startup packet
-        port = silent.getsockname()[1]
+    with silent_port() as port:  # the kernel completes the handshake; nobody answers the startup packet
         with took_at_most(DEADLINE), pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{port}"):
             PostgresIncidentStore(f"postgresql://ff:pw@127.0.0.1:{port}/ff", connect_timeout=2)
 
