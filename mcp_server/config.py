@@ -29,7 +29,8 @@ SIGNAL_NAMES = ("requests", "errors", "latency", "route_requests", "route_errors
 _PLACEHOLDERS = {"selector": "", "range": "15m", "quantile": "0.99", "service_label": "s", "route_label": "r"}
 _SECRET_WORDS = ("token", "password", "secret", "key", "auth", "credential", "url", "header")
 SERVICE_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+"""A ``${VAR}`` or ``${VAR:-default}`` reference: group 1 the name, group 2 the default (None if absent)."""
 _CLASSIC = PRESETS[DEFAULT_PRESET]
 
 
@@ -287,7 +288,7 @@ def expand_env(value: Any, path: str = "", environ: Mapping[str, str] | None = N
             return default
         raise ConfigError(f"{path}: environment variable {name} is not set", hint=f"export {name}=... before starting.")
 
-    return _VAR.sub(substitute, value)
+    return ENV_REFERENCE.sub(substitute, value)
 
 
 def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
@@ -355,9 +356,14 @@ def _validate_adapters(config: Config) -> None:
             raise ConfigError(f"invalid config: adapters.{name}: {format_validation_error(exc)}") from None
 
 
+def config_file(path: str | Path | None = None) -> Path:
+    """The file a config is read from: ``path``, else $FIRSTFIFTEEN_CONFIG, else ./firstfifteen.yaml."""
+    return Path(path or os.environ.get(CONFIG_ENV) or "firstfifteen.yaml")
+
+
 def load_config(path: str | Path | None = None, environment: str | None = None) -> Config:
-    """Load the config from ``path``, else $FIRSTFIFTEEN_CONFIG, else ./firstfifteen.yaml."""
-    chosen = Path(path or os.environ.get(CONFIG_ENV) or "firstfifteen.yaml")
+    """Load the config from :func:`config_file`'s choice for ``path``."""
+    chosen = config_file(path)
     if not chosen.is_file():
         raise ConfigError(
             f"config file {str(chosen)!r} not found",

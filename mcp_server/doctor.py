@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -23,13 +22,12 @@ from pydantic import BaseModel
 from adapters.base import Adapter, MetricsSource
 from adapters.errors import AdapterError, ConfigError, FirstfifteenError
 from adapters.models import SignalName
-from mcp_server.config import CONFIG_ENV, Config, load_config
+from mcp_server.config import ENV_REFERENCE, Config, config_file, load_config
 from mcp_server.runtime import Runtime
 from mcp_server.signals import build_query
 from mcp_server.store import describe_location, open_store, resolve_location
 
 Level = Literal["ok", "warn", "fail"]
-_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}")
 DOCTOR_SIGNALS: tuple[SignalName, ...] = ("requests", "errors", "latency")
 """The route signals read the same metrics as requests and errors: checking these three covers them."""
 
@@ -63,7 +61,7 @@ def env_rows(path: str | Path, environ: Mapping[str, str] | None = None) -> list
         return []  # load_row reports an unreadable file
     references: dict[str, bool] = {}
     for text in _strings(raw):
-        for match in _REFERENCE.finditer(text):
+        for match in ENV_REFERENCE.finditer(text):
             references[match.group(1)] = references.get(match.group(1), False) or match.group(2) is not None
     rows = []
     for name, has_default in sorted(references.items()):
@@ -78,19 +76,18 @@ def env_rows(path: str | Path, environ: Mapping[str, str] | None = None) -> list
     return rows
 
 
-def config_path(path: str | None) -> Path:
-    """The file ``load_config`` reads for ``path``: it, else $FIRSTFIFTEEN_CONFIG, else ./firstfifteen.yaml."""
-    return Path(path or os.environ.get(CONFIG_ENV) or "firstfifteen.yaml")
-
-
 def load_row(path: str | None, environment: str | None) -> tuple[CheckRow, Config | None]:
     """Load and validate the config: ok with what it holds, or fail with each problem's key path."""
     try:
         config = load_config(path, environment)
     except ConfigError as exc:
         return CheckRow(source="config", status="fail", detail=exc.message, next_step=exc.hint), None
-    detail = f"{config_path(path)}: {len(config.services)} services, environment {config.environment}"
+    detail = f"{config_file(path)}: {len(config.services)} services, environment {config.environment}"
     return CheckRow(source="config", status="ok", detail=detail), config
+
+
+def _timed_out(source: str, deadline: float, next_step: str = "") -> CheckRow:
+    return CheckRow(source=source, status="fail", detail=f"no answer within {deadline:g}s", next_step=next_step)
 
 
 def _error_row(source: str, exc: FirstfifteenError) -> CheckRow:
@@ -105,8 +102,9 @@ async def adapter_rows(runtime: Runtime, deadline: float) -> list[CheckRow]:
         try:
             detail = await asyncio.wait_for(adapter.check(), timeout=deadline)
         except TimeoutError:
-            hint = "Check that the URL is reachable from here, or raise triage.deadline_seconds."
-            return CheckRow(source=name, status="fail", detail=f"no answer within {deadline:g}s", next_step=hint)
+            return _timed_out(
+                name, deadline, "Check that the URL is reachable from here, or raise triage.deadline_seconds."
+            )
         except AdapterError as exc:
             return _error_row(name, exc)
         return CheckRow(source=name, status="ok", detail=detail)
@@ -136,7 +134,7 @@ async def _signal_row(
     try:
         samples = await asyncio.wait_for(source.instant(query, at), timeout=deadline)
     except TimeoutError:
-        return CheckRow(source=f"signal {signal}", status="fail", detail=f"no answer within {deadline:g}s")
+        return _timed_out(f"signal {signal}", deadline)
     except AdapterError as exc:
         return _error_row(f"signal {signal}", exc)
     found = sorted({s.labels.get(label, "") for s in samples if s.value is not None} & set(services))

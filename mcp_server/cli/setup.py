@@ -8,8 +8,8 @@ import json
 
 from mcp_server.cli.common import AddParser, Handler
 from mcp_server.clock import parse_time
-from mcp_server.config import Config
-from mcp_server.doctor import CheckRow, adapter_rows, config_path, env_rows, load_row, signal_rows, store_row
+from mcp_server.config import Config, config_file
+from mcp_server.doctor import CheckRow, adapter_rows, env_rows, load_row, signal_rows, store_row
 from mcp_server.runtime import open_runtime
 from mcp_server.starter import STARTER_ENV, write_starter
 
@@ -35,7 +35,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_doctor(args: argparse.Namespace) -> int:
     """``firstfifteen doctor [--json]``: 0 when nothing failed, else 1."""
-    rows = env_rows(config_path(args.config))
+    rows = env_rows(config_file(args.config))
     row, config = load_row(args.config, args.env)
     rows.append(row)
     if config is not None:
