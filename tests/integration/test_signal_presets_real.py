@@ -50,10 +50,11 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[Convention, str]]:
         pytest.fail(str(exc), pytrace=False)  # a broken setup must fail, never skip
 
 
-def config_for(convention: Convention, url: str):
+def config_for(convention: Convention, url: str, preset: str | None = None):
+    """The convention's two services read from ``url`` with ``preset`` (default: the convention's own)."""
     raw = {
         "services": [{"name": name} for name in convention.services],
-        "signals": {"preset": convention.preset},
+        "signals": {"preset": preset or convention.preset},
         "adapters": {"prometheus": {"url": url}},
     }
     return parse_config(raw, base_dir=Path("."))
@@ -94,12 +95,7 @@ async def test_a_wrong_preset_finds_no_data(served):
     """Read with another convention's names, nothing comes back: the preset is what makes it work."""
     convention, url = served
     other = "istio" if convention.preset != "istio" else "otel"
-    raw = {
-        "services": [{"name": name} for name in convention.services],
-        "signals": {"preset": other},
-        "adapters": {"prometheus": {"url": url}},
-    }
-    async with open_runtime(parse_config(raw, base_dir=Path("."))) as runtime:
+    async with open_runtime(config_for(convention, url, other)) as runtime:
         result = await run_triage(runtime, ANCHOR)
     assert all(v.error_ratio.now is None and v.latency_p99_ms.now is None for v in result.services)
     assert result.degraded == []
